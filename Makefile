@@ -1,0 +1,103 @@
+# kshim — see README.md. `make help` lists the targets.
+
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec/kshim
+MANDIR   ?= $(PREFIX)/share/man
+DESTDIR  ?=
+
+CC       ?= cc
+O        ?= build
+# Warnings are errors, always.
+WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wstrict-prototypes \
+            -Wmissing-prototypes -Wvla
+CFLAGS   ?= -O2 -g
+KSHIM_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Ishim -Ishim/ctl \
+            -DKSHIM_LIBEXECDIR='"$(LIBEXECDIR)"' $(CFLAGS) $(EXTRA_CFLAGS)
+LDLIBS_SHIM := -ljansson -linih -lz
+LDLIBS_CTL  := -ljansson -linih -lz
+
+SHIM_SRCS := shim/strvec.c shim/util.c shim/argmodel.c shim/classify.c shim/config.c \
+             shim/resolve.c shim/build.c shim/run.c shim/log.c shim/invoke.c
+CTL_SRCS  := $(wildcard shim/ctl/*.c)
+SHIM_OBJS := $(SHIM_SRCS:%.c=$(O)/%.o)
+CTL_OBJS  := $(CTL_SRCS:%.c=$(O)/%.o)
+
+ROLE_LINKS := kshim-ld kshim-host kshim-objtool
+BINS := $(O)/kshim $(addprefix $(O)/,$(ROLE_LINKS)) $(O)/kshimctl
+
+all: $(BINS)
+
+$(O)/%.o: %.c $(wildcard shim/*.h shim/ctl/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(KSHIM_CFLAGS) -c -o $@ $<
+
+$(O)/libkshim.a: $(SHIM_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(O)/kshim: $(O)/wrappers/kshim.o $(O)/libkshim.a
+	$(CC) $(KSHIM_CFLAGS) -o $@ $^ $(LDLIBS_SHIM) $(EXTRA_LDFLAGS)
+
+$(addprefix $(O)/,$(ROLE_LINKS)): $(O)/kshim
+	ln -sf kshim $@
+
+$(O)/kshimctl: $(O)/wrappers/kshimctl.o $(CTL_OBJS) $(O)/libkshim.a
+	$(CC) $(KSHIM_CFLAGS) -o $@ $^ $(LDLIBS_CTL) $(EXTRA_LDFLAGS)
+
+# --- tests ---------------------------------------------------------------
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/%)
+
+$(O)/tests/%: tests/unit/%.c $(O)/libkshim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(KSHIM_CFLAGS) -o $@ $< $(O)/libkshim.a -lcmocka $(LDLIBS_CTL) $(EXTRA_LDFLAGS)
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+integration: all
+	@tests/run-tests tests/integration KSHIM_BIN=$(abspath $(O))
+
+# Unit and integration tests again, built with AddressSanitizer and UBSan.
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+sanitize:
+	$(MAKE) O=build-san EXTRA_CFLAGS="$(SAN_FLAGS)" EXTRA_LDFLAGS="$(SAN_FLAGS)" CFLAGS= unit integration
+
+# Fast tests: what `make test` runs; a few minutes, no kernel.
+test: unit integration sanitize
+
+# The real kernel, built through kshim and booted in QEMU (~15 min on a fresh machine).
+e2e: all
+	@tests/e2e/run
+
+# Everything: the README's test command.
+check: test e2e
+
+bench: all
+	@bench/run
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(O)/kshim $(O)/kshimctl $(DESTDIR)$(BINDIR)/
+	for l in $(ROLE_LINKS); do ln -sf kshim $(DESTDIR)$(BINDIR)/$$l; done
+	install -m 755 scripts/kshim-demo scripts/kshim-qemu-boot $(DESTDIR)$(LIBEXECDIR)/
+	install -m 644 doc/kshim.1 doc/kshimctl.1 $(DESTDIR)$(MANDIR)/man1/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/kshim $(DESTDIR)$(BINDIR)/kshimctl $(addprefix $(DESTDIR)$(BINDIR)/,$(ROLE_LINKS))
+	rm -rf $(DESTDIR)$(LIBEXECDIR)
+	rm -f $(DESTDIR)$(MANDIR)/man1/kshim.1 $(DESTDIR)$(MANDIR)/man1/kshimctl.1
+
+clean:
+	rm -rf build build-san
+
+help:
+	@echo "make              build kshim and kshimctl into $(O)/"
+	@echo "make test         unit + integration tests, then again under ASan+UBSan"
+	@echo "make e2e          build a real kernel through kshim and boot it in QEMU"
+	@echo "make check        test + e2e (the README's test command)"
+	@echo "make bench        side-by-side benchmarks (bench/)"
+	@echo "make install PREFIX=/usr/local"
+
+.PHONY: all unit integration sanitize test e2e check bench install uninstall clean help
+.SECONDARY:

@@ -1,0 +1,246 @@
+#include "config.h"
+#include "util.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void config_init(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+static void value_set(struct config_value *v, const char *value, char *origin)
+{
+	free(v->value);
+	free(v->origin);
+	v->value = xstrdup(value);
+	v->origin = origin;
+}
+
+void config_release(struct config *cfg)
+{
+	for (int i = 0; i < ROLE__N; i++) {
+		free(cfg->tool[i].value);
+		free(cfg->tool[i].origin);
+	}
+	free(cfg->log_dir.value);
+	free(cfg->log_dir.origin);
+	free(cfg->log_required.value);
+	free(cfg->log_required.origin);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+int config_bool(const char *v, int *out)
+{
+	static const char *const yes[] = { "1", "yes", "true", "on" };
+	static const char *const no[] = { "0", "no", "false", "off", "" };
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
+		if (strcasecmp(v, yes[i]) == 0)
+			return *out = 1, 0;
+	for (size_t i = 0; i < ARRAY_SIZE(no); i++)
+		if (strcasecmp(v, no[i]) == 0)
+			return *out = 0, 0;
+	return -1;
+}
+
+int file_is_safe(int fd, const char **why)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		*why = "cannot stat";
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		*why = "is a directory";
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*why = "is not a regular file";
+		return -1;
+	}
+	if (st.st_mode & S_IWOTH) {
+		*why = "is world-writable";
+		return -1;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		*why = "is owned by another user";
+		return -1;
+	}
+	return 0;
+}
+
+struct reader {
+	FILE *f;
+	struct ini_ctx *ctx;
+	int too_long;
+};
+
+/* fgets-style reader for ini_parse_stream that counts lines and rejects long ones. */
+static char *reader_gets(char *str, int num, void *stream)
+{
+	struct reader *r = stream;
+	if (!fgets(str, num, r->f))
+		return NULL;
+	r->ctx->lineno++;
+	size_t n = strlen(str);
+	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(r->f)) {
+		int c;
+		while ((c = fgetc(r->f)) != EOF && c != '\n')
+			;
+		if (!r->ctx->err_line) {
+			r->ctx->err_line = r->ctx->lineno;
+			snprintf(r->ctx->err, sizeof(r->ctx->err), "line longer than %d bytes", num - 1);
+		}
+		str[0] = '\0';	/* hand inih an empty line */
+	}
+	return str;
+}
+
+struct handler_thunk {
+	ini_ctx_handler fn;
+	struct ini_ctx *ctx;
+};
+
+static int thunk(void *user, const char *section, const char *name, const char *value)
+{
+	struct handler_thunk *t = user;
+	if (t->ctx->err_line)
+		return 1;	/* keep the first error */
+	if (!t->fn(t->ctx, section, name, value)) {
+		t->ctx->err_line = t->ctx->lineno;
+		return 0;
+	}
+	return 1;
+}
+
+int ini_parse_path(const char *path, ini_ctx_handler handler, struct ini_ctx *ctx, int check_safe)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	ctx->path = path;
+	ctx->lineno = 0;
+	ctx->err_line = 0;
+	ctx->err[0] = '\0';
+	if (check_safe) {
+		const char *why;
+		if (file_is_safe(fileno(f), &why) < 0) {
+			fclose(f);
+			snprintf(ctx->err, sizeof(ctx->err), "refusing to read: file %s", why);
+			ctx->err_line = 0;
+			return INT32_MAX;	/* sentinel: whole-file error */
+		}
+	}
+	struct reader r = { f, ctx, 0 };
+	struct handler_thunk t = { handler, ctx };
+	int ret = ini_parse_stream(reader_gets, &r, thunk, &t);
+	fclose(f);
+	if (ctx->err_line)
+		return ctx->err_line;
+	if (ret > 0) {
+		ctx->err_line = ret;
+		snprintf(ctx->err, sizeof(ctx->err), "syntax error (expected '[section]' or 'key = value')");
+		return ret;
+	}
+	return ret;
+}
+
+static int config_handler(struct ini_ctx *ctx, const char *section, const char *name, const char *value)
+{
+	struct config *cfg = ctx->user;
+	char *origin = xasprintf("%s:%d", ctx->path, ctx->lineno);
+	if (strcmp(section, "tools") == 0) {
+		enum role r;
+		if (role_parse(name, &r) == 0) {
+			value_set(&cfg->tool[r], value, origin);
+			return 1;
+		}
+	} else if (strcmp(section, "log") == 0) {
+		if (strcmp(name, "dir") == 0) {
+			value_set(&cfg->log_dir, value, origin);
+			return 1;
+		}
+		if (strcmp(name, "required") == 0) {
+			int b;
+			if (config_bool(value, &b) < 0) {
+				snprintf(ctx->err, sizeof(ctx->err), "'%s' is not a boolean (use yes or no)", value);
+				free(origin);
+				return 0;
+			}
+			value_set(&cfg->log_required, value, origin);
+			return 1;
+		}
+	} else {
+		snprintf(ctx->err, sizeof(ctx->err), "unknown section '[%s]'", section);
+		free(origin);
+		return 0;
+	}
+	snprintf(ctx->err, sizeof(ctx->err), "unknown key '%s' in [%s]", name, section);
+	free(origin);
+	return 0;
+}
+
+int config_load_file(struct config *cfg, const char *path, int missing_ok)
+{
+	struct ini_ctx ctx = { .user = cfg };
+	int ret = ini_parse_path(path, config_handler, &ctx, 1);
+	if (ret < 0) {
+		if (missing_ok && errno == ENOENT)
+			return 0;
+		return error("cannot read config '%s': %s", path, strerror(errno));
+	}
+	if (ret == INT32_MAX)
+		return error("%s: %s", path, ctx.err);
+	if (ret > 0)
+		return error("%s:%d: %s", path, ret, ctx.err);
+	return 0;
+}
+
+static void env_override(struct config_value *v, const char *name)
+{
+	const char *e = getenv(name);
+	if (e && *e)
+		value_set(v, e, xasprintf("env %s", name));
+}
+
+int config_load(struct config *cfg)
+{
+	int ret = 0;
+	if (config_load_file(cfg, "/etc/kshim/config.ini", 1) < 0)
+		ret = -1;
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	char *user = NULL;
+	if (xdg && *xdg)
+		user = xasprintf("%s/kshim/config.ini", xdg);
+	else if (home && *home)
+		user = xasprintf("%s/.config/kshim/config.ini", home);
+	if (user && config_load_file(cfg, user, 1) < 0)
+		ret = -1;
+	free(user);
+	const char *explicit = getenv("KSHIM_CONFIG");
+	if (explicit && *explicit && config_load_file(cfg, explicit, 0) < 0)
+		ret = -1;
+
+	env_override(&cfg->tool[ROLE_CC], "KSHIM_CC");
+	env_override(&cfg->tool[ROLE_HOSTCC], "KSHIM_HOSTCC");
+	env_override(&cfg->tool[ROLE_LD], "KSHIM_LD");
+	env_override(&cfg->tool[ROLE_OBJTOOL], "KSHIM_OBJTOOL");
+	env_override(&cfg->log_dir, "KSHIM_DIR");
+	env_override(&cfg->log_required, "KSHIM_LOG_REQUIRED");
+	const char *verbose = getenv("KSHIM_VERBOSE");
+	if (verbose && *verbose && config_bool(verbose, &cfg->verbose) < 0)
+		cfg->verbose = 1;
+	if (cfg->log_required.value) {
+		int b;
+		if (config_bool(cfg->log_required.value, &b) < 0)
+			ret = error("%s: '%s' is not a boolean (use yes or no)", cfg->log_required.origin,
+				    cfg->log_required.value);
+	}
+	return ret;
+}

@@ -1,0 +1,67 @@
+/*
+ * config: kshim's settings, from INI files and the environment.
+ *
+ * Files, later ones override earlier ones: /etc/kshim/config.ini,
+ * ${XDG_CONFIG_HOME:-~/.config}/kshim/config.ini, then $KSHIM_CONFIG.
+ * Environment variables override every file. Each value remembers where it
+ * came from ("env KSHIM_CC", "/etc/kshim/config.ini:3") so that kshimctl can
+ * explain itself.
+ *
+ *   [tools]  cc = PATH  hostcc = PATH  ld = PATH  objtool = PATH
+ *   [log]    dir = PATH        ; default <build dir>/.kshim  (env KSHIM_DIR)
+ *            required = no|yes ; yes: a log that cannot be written fails the call
+ *                              ;      (env KSHIM_LOG_REQUIRED=1)
+ *
+ * A config file that is world-writable or owned by another user (other than
+ * root) is refused, as is any unknown section or key: a typo must not
+ * silently change what kshim does. Errors are "file:line: message".
+ */
+#ifndef KSHIM_CONFIG_H
+#define KSHIM_CONFIG_H
+
+#include "classify.h"
+
+struct config_value {
+	char *value;	/* NULL if unset */
+	char *origin;	/* "file:line" or "env NAME" */
+};
+
+struct config {
+	struct config_value tool[ROLE__N];
+	struct config_value log_dir;
+	struct config_value log_required;
+	int verbose;
+};
+
+void config_init(struct config *cfg);
+void config_release(struct config *cfg);
+/* Load the files and the environment. Returns 0, or -1 after printing errors. */
+int config_load(struct config *cfg);
+/* Parse one file into cfg. missing_ok: a missing file is not an error. */
+int config_load_file(struct config *cfg, const char *path, int missing_ok);
+int config_bool(const char *v, int *out);
+
+/*
+ * Check that a file kshim reads instructions from is safe to trust: a regular
+ * file, not writable by others, owned by the caller or root. 0 or -1 with a
+ * message in *why (static string).
+ */
+int file_is_safe(int fd, const char **why);
+
+/*
+ * inih glue shared by config and rule files: parse path with handler, and
+ * make the line number of the current line available through lineno.
+ * Lines longer than max_line are an error. Returns 0, or the first error
+ * line (>0), or -1 if the file could not be opened (errno set).
+ */
+struct ini_ctx {
+	const char *path;
+	int lineno;
+	int err_line;
+	char err[256];
+	void *user;
+};
+typedef int (*ini_ctx_handler)(struct ini_ctx *ctx, const char *section, const char *name, const char *value);
+int ini_parse_path(const char *path, ini_ctx_handler handler, struct ini_ctx *ctx, int check_safe);
+
+#endif

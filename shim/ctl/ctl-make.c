@@ -1,0 +1,178 @@
+/* kshimctl make and demo: running builds through kshim. */
+#include "ctl.h"
+#include "resolve.h"
+#include "run.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* The build directory a make command line will use: O= relative to -C, relative to cwd. */
+static char *make_build_dir(int argc, char **argv)
+{
+	char cwd[PATH_MAX];
+	char *dir = xstrdup(getcwd(cwd, sizeof(cwd)) ? cwd : ".");
+	const char *o = NULL;
+	for (int i = 0; i < argc; i++) {
+		const char *c = NULL;
+		if (strcmp(argv[i], "-C") == 0 && i + 1 < argc)
+			c = argv[++i];
+		else if (starts_with(argv[i], "-C") && argv[i][2])
+			c = argv[i] + 2;
+		else if (starts_with(argv[i], "--directory="))
+			c = argv[i] + 12;
+		else if (starts_with(argv[i], "O="))
+			o = argv[i] + 2;
+		if (c) {
+			char *d = path_join(dir, c);
+			free(dir);
+			dir = d;
+		}
+	}
+	if (o && *o) {
+		char *d = path_join(dir, o);
+		free(dir);
+		dir = d;
+	}
+	return dir;
+}
+
+static void append_event(struct log_writer *w, json_t *rec)
+{
+	size_t len;
+	char *line = log_frame(rec, &len);
+	json_decref(rec);
+	if (w->fd < 0 || !line || log_writer_append(w, line, len) < 0)
+		warning("cannot write the build record to the log: %s", strerror(w->fd < 0 ? w->open_errno : errno));
+	free(line);
+}
+
+int cmd_make(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "build-id", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *dir = NULL, *id = NULL;
+	int c;
+	(void)ctl;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'i':
+			id = optarg;
+			break;
+		case 'h':
+			return ctl_usage(ctl_find_cmd("make"), stdout);
+		default:
+			return ctl_bad_option("make", argv[optind - 1]);
+		}
+	}
+	int margc = argc - optind;
+	char **margv = argv + optind;
+
+	char *self = ctl_self_dir();
+	const char *make = getenv("MAKE");
+	char *make_path = resolve_path_search(make && *make ? make : "make", getenv("PATH"), NULL, NULL);
+	if (!make_path) {
+		free(self);
+		error("make: cannot find 'make' on PATH");
+		return 127;
+	}
+
+	char *build_dir = make_build_dir(margc, margv);
+	char *log_dir = dir ? xstrdup(dir) : getenv("KSHIM_DIR") && *getenv("KSHIM_DIR") ?
+		xstrdup(getenv("KSHIM_DIR")) : path_join(build_dir, ".kshim");
+	char idbuf[64];
+	if (!id) {
+		time_t now = time(NULL);
+		struct tm tm;
+		localtime_r(&now, &tm);
+		size_t k = strftime(idbuf, sizeof(idbuf), "%Y%m%d-%H%M%S", &tm);
+		snprintf(idbuf + k, sizeof(idbuf) - k, "-%d", (int)getpid());
+		id = idbuf;
+	}
+	setenv("KSHIM_BUILD", id, 1);
+	setenv("KSHIM_DIR", log_dir, 1);
+
+	struct strvec run = STRVEC_INIT;
+	strvec_push(&run, make_path);
+	strvec_push_nodup(&run, xasprintf("CC=%s/kshim", self));
+	strvec_push_nodup(&run, xasprintf("HOSTCC=%s/kshim", self));
+	strvec_push_nodup(&run, xasprintf("LD=%s/kshim-ld", self));
+	strvec_push_nodup(&run, xasprintf("objtool=%s/kshim-objtool", self));
+	for (int i = 0; i < margc; i++)
+		strvec_push(&run, margv[i]);
+
+	struct log_writer w;
+	log_writer_open(&w, log_dir);
+	char cwd[PATH_MAX];
+	json_t *argv_json = json_array();
+	for (size_t i = 0; i < run.nr; i++)
+		json_array_append_new(argv_json, json_bytes(run.v[i]));
+	append_event(&w, json_pack("{s:i,s:s,s:s,s:s,s:f,s:s,s:s,s:o}", "kshim", LOG_SCHEMA, "type", "build",
+				   "event", "start", "build", id, "time", now_epoch(), "cwd",
+				   getcwd(cwd, sizeof(cwd)) ? cwd : "?", "build_dir", build_dir, "argv", argv_json));
+	fprintf(stderr, "kshimctl: build %s, log in %s\n", id, log_dir);
+
+	struct run_result res;
+	run_tool(make_path, run.v, environ, &res);
+	if (!res.started)
+		error("make: cannot run '%s': %s", make_path, strerror(res.spawn_errno));
+
+	json_t *end = json_pack("{s:i,s:s,s:s,s:s,s:f,s:f}", "kshim", LOG_SCHEMA, "type", "build", "event", "end",
+				"build", id, "time", now_epoch(), "wall", res.wall);
+	if (res.started && !res.exited)
+		json_object_set_new(end, "signal", json_integer(res.term_signal));
+	json_object_set_new(end, "exit", json_integer(run_status(&res)));
+	long lost = log_lost_count(log_dir, id);
+	if (lost)
+		json_object_set_new(end, "lost", json_integer(lost));
+	append_event(&w, end);
+	if (lost)
+		warning("%ld record(s) of build %s could not be written to %s", lost, id, log_dir);
+	log_writer_close(&w);
+	strvec_clear(&run);
+	free(self);
+	free(make_path);
+	free(build_dir);
+	free(log_dir);
+	fflush(stdout);
+	run_exit_like(&res);
+}
+
+int cmd_demo(struct ctl *ctl, int argc, char **argv)
+{
+	(void)ctl;
+	(void)argc;
+	char *self = ctl_self_dir();
+	char *cands[] = {
+		xasprintf("%s/../scripts/kshim-demo", self),
+		xasprintf("%s/kshim-demo", KSHIM_LIBEXECDIR),
+	};
+	const char *script = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(cands) && !script; i++)
+		if (access(cands[i], X_OK) == 0)
+			script = cands[i];
+	if (!script) {
+		error("demo: cannot find kshim-demo (looked in %s/../scripts and %s)", self, KSHIM_LIBEXECDIR);
+		return 2;
+	}
+	argv[0] = (char *)script;
+	execv(script, argv);
+	error("demo: cannot run '%s': %s", script, strerror(errno));
+	return 2;
+}

@@ -1,0 +1,79 @@
+/*
+ * ctl: the shared machinery of kshimctl's subcommands.
+ *
+ * Each subcommand is `int cmd_NAME(struct ctl *ctl, int argc, char **argv)`
+ * with argv[0] the subcommand's name; it returns the process exit status:
+ * 0 success, 1 "the answer is no" (e.g. nothing matched where that matters),
+ * 2 usage or input error.
+ *
+ * The log is found from --dir, else $KSHIM_DIR, else the nearest .kshim/
+ * directory in the current directory or a parent (as git finds .git).
+ */
+#ifndef KSHIM_CTL_H
+#define KSHIM_CTL_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "log.h"
+
+struct ctl {
+	char *dir;		/* log directory */
+	json_t **recs;		/* every valid record, in log order */
+	size_t nr, alloc;
+	long torn;		/* lines skipped by the reader */
+	int loaded;
+};
+
+struct ctl_cmd {
+	const char *name;
+	int (*fn)(struct ctl *ctl, int argc, char **argv);
+	const char *summary;
+	const char *usage;	/* full --help text */
+};
+
+extern const struct ctl_cmd ctl_cmds[];
+extern const size_t ctl_ncmds;
+
+/* Find the log directory (no I/O beyond stat). 0, or -1 after an error message. */
+int ctl_find_dir(struct ctl *ctl, const char *opt_dir);
+/* Load every record; torn lines are reported on stderr. 0 or -1 (error printed). */
+int ctl_load(struct ctl *ctl);
+void ctl_release(struct ctl *ctl);
+
+/*
+ * Resolve a build selector: an exact id, "last" (the build that started
+ * last), "last~N", or a unique prefix of an id. Returns a borrowed string, or
+ * NULL after an error message.
+ */
+const char *ctl_build_select(struct ctl *ctl, const char *sel);
+
+/* Builds in order of their first record; borrowed strings, caller frees the array. */
+const char **ctl_build_list(struct ctl *ctl, size_t *n);
+
+/* Record field helpers (NULL/0 when absent). */
+const char *rec_str(const json_t *rec, const char *key);
+double rec_num(const json_t *rec, const char *key);
+int rec_bool(const json_t *rec, const char *key);
+int rec_is_call(const json_t *rec);
+int rec_failed(const json_t *rec);
+/* "0", "1", "SIGKILL", ... into buf */
+const char *rec_status(const json_t *rec, char *buf, size_t n);
+
+/* Print the --help text of a subcommand. */
+int ctl_usage(const struct ctl_cmd *cmd, FILE *f);
+const struct ctl_cmd *ctl_find_cmd(const char *name);
+/* Print "unknown option" for cmd and return 2. */
+int ctl_bad_option(const char *cmd, const char *opt);
+
+/* Absolute directory of the running kshimctl binary; heap string. */
+char *ctl_self_dir(void);
+
+int cmd_log(struct ctl *ctl, int argc, char **argv);
+int cmd_stats(struct ctl *ctl, int argc, char **argv);
+int cmd_builds(struct ctl *ctl, int argc, char **argv);
+int cmd_compdb(struct ctl *ctl, int argc, char **argv);
+int cmd_make(struct ctl *ctl, int argc, char **argv);
+int cmd_demo(struct ctl *ctl, int argc, char **argv);
+
+#endif

@@ -1,0 +1,195 @@
+#include "invoke.h"
+#include "log.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+extern char **environ;
+
+json_t *json_strvec(char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_bytes(v[i]));
+	return a;
+}
+
+static double tv_sec(struct timeval tv)
+{
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+json_t *invocation_record(const struct invocation *inv)
+{
+	const struct classification *c = &inv->cls;
+	const struct run_result *r = &inv->res;
+	char cwd[4096];
+	json_t *rec = json_object();
+
+	json_object_set_new(rec, "kshim", json_integer(LOG_SCHEMA));
+	json_object_set_new(rec, "type", json_string("call"));
+	json_object_set_new(rec, "build", json_bytes(inv->build.id));
+	json_object_set_new(rec, "start", json_real(inv->t_start));
+	json_object_set_new(rec, "end", json_real(inv->t_end));
+	json_object_set_new(rec, "pid", json_integer(getpid()));
+	json_object_set_new(rec, "ppid", json_integer(getppid()));
+	json_object_set_new(rec, "cwd", json_bytes(getcwd(cwd, sizeof(cwd)) ? cwd : "?"));
+	json_object_set_new(rec, "role", json_string(role_str(c->role)));
+	json_object_set_new(rec, "mode", json_string(mode_str(c->mode)));
+	json_object_set_new(rec, "probe", json_boolean(c->probe));
+	if (c->probe)
+		json_object_set_new(rec, "probe_why", json_string(c->probe_why));
+	json_object_set_new(rec, "tool", json_bytes(inv->tool.path ? inv->tool.path : ""));
+	size_t argc = 0;
+	while (inv->argv_in[argc])
+		argc++;
+	json_object_set_new(rec, "argv", json_strvec(inv->argv_in, argc));
+	json_object_set_new(rec, "argv_run", json_strvec(inv->run_argv.v, inv->run_argv.nr));
+	if (inv->cl.expanded)
+		json_object_set_new(rec, "argv_expanded", json_strvec(inv->cl.argv.v, inv->cl.argv.nr));
+	json_object_set_new(rec, "inputs", json_strvec(c->inputs.v, c->inputs.nr));
+	json_object_set_new(rec, "outputs", json_strvec(c->outputs.v, c->outputs.nr));
+	if (c->depfile)
+		json_object_set_new(rec, "depfile", json_bytes(c->depfile));
+
+	if (!r->started) {
+		json_object_set_new(rec, "exit", json_integer(run_status(r)));
+		json_object_set_new(rec, "error", json_string(strerror(r->spawn_errno)));
+	} else if (r->exited) {
+		json_object_set_new(rec, "exit", json_integer(r->exit_code));
+	} else {
+		json_object_set_new(rec, "signal", json_integer(r->term_signal));
+		json_object_set_new(rec, "signame", json_string(sigabbrev_np(r->term_signal) ?
+								sigabbrev_np(r->term_signal) : "?"));
+		if (r->core_dumped)
+			json_object_set_new(rec, "core", json_true());
+	}
+	json_object_set_new(rec, "wall", json_real(r->wall));
+	json_object_set_new(rec, "utime", json_real(tv_sec(r->ru.ru_utime)));
+	json_object_set_new(rec, "stime", json_real(tv_sec(r->ru.ru_stime)));
+	json_object_set_new(rec, "maxrss", json_integer(r->ru.ru_maxrss));
+	json_object_set_new(rec, "self", json_real(inv->self_time));
+	return rec;
+}
+
+static int depth_guard(void)
+{
+	const char *d = getenv("KSHIM_DEPTH");
+	int depth = d ? atoi(d) : 0;
+	if (depth >= KSHIM_MAX_DEPTH)
+		return error("recursive invocation: kshim called itself %d times deep (KSHIM_DEPTH); "
+			     "is a real tool setting pointing back at kshim?", depth);
+	char buf[16];
+	snprintf(buf, sizeof(buf), "%d", depth + 1);
+	setenv("KSHIM_DEPTH", buf, 1);
+	return 0;
+}
+
+static void verbose_report(const struct invocation *inv)
+{
+	char head[512];
+	snprintf(head, sizeof(head), "%s %s%s -> %s (%s)", role_str(inv->cls.role), mode_str(inv->cls.mode),
+		 inv->cls.probe ? " probe" : "", inv->tool.path, inv->tool.how);
+	fprintf(stderr, "kshim: %s\n", head);
+}
+
+static void write_record(struct invocation *inv, struct log_writer *w, int required, int *status)
+{
+	const char *reason = NULL;
+	int err = 0;
+	if (w->fd < 0) {
+		err = w->open_errno;
+		reason = "cannot open the log";
+	} else {
+		json_t *rec = invocation_record(inv);
+		size_t len;
+		char *line = log_frame(rec, &len);
+		json_decref(rec);
+		if (!line) {
+			err = EINVAL;
+			reason = "cannot serialize the record";
+		} else if (log_writer_append(w, line, len) < 0) {
+			err = errno;
+			reason = "cannot append to the log";
+		}
+		free(line);
+	}
+	if (!reason)
+		return;
+	char *why = xasprintf("%s '%s/%s': %s", reason, inv->build.log_dir, LOG_FILE, strerror(err));
+	int first = log_count_lost(inv->build.log_dir, inv->build.id, why);
+	if (required) {
+		error("%s ([log] required = yes)", why);
+		if (*status == 0)
+			*status = KSHIM_EXIT_ERROR;
+	} else if (first) {
+		warning("%s; the build goes on, records of this build are being lost "
+			"(counted, see 'kshimctl stats'; warned once per build)", why);
+	}
+	free(why);
+}
+
+int invoke_main(int argc, char **argv)
+{
+	struct invocation inv;
+	struct log_writer w = { .fd = -1 };
+	int required = 0;
+	(void)argc;
+
+	memset(&inv, 0, sizeof(inv));
+	inv.t_start = now_epoch();
+	inv.mono_start = now_mono();
+	inv.argv_in = argv;
+	strvec_init(&inv.run_argv);
+
+	if (role_from_name(argv[0], &inv.rn) < 0) {
+		error("'%s' is not a kshim role", argv[0]);
+		exit(KSHIM_EXIT_ERROR);
+	}
+	if (depth_guard() < 0)
+		exit(KSHIM_EXIT_ERROR);
+	if (config_load(&inv.cfg) < 0)
+		exit(KSHIM_EXIT_ERROR);
+	if (inv.cfg.log_required.value)
+		config_bool(inv.cfg.log_required.value, &required);
+
+	cmdline_parse(&inv.cl, role_family(inv.rn.role), argv);
+	classify(&inv.cls, &inv.rn, &inv.cl);
+
+	if (resolve_tool(inv.cls.role, &inv.rn, &inv.cfg, NULL, &inv.tool) < 0)
+		exit(KSHIM_EXIT_ERROR);
+
+	build_discover(&inv.build, inv.cfg.log_dir.value);
+	if (log_writer_open(&w, inv.build.log_dir) < 0 && required) {
+		error("cannot open the log '%s/%s': %s ([log] required = yes)", inv.build.log_dir, LOG_FILE,
+		      strerror(w.open_errno));
+		exit(KSHIM_EXIT_ERROR);
+	}
+
+	/* argv as run: the caller's, with @files passed on unexpanded */
+	strvec_push(&inv.run_argv, inv.tool.path);
+	for (int i = 1; argv[i]; i++)
+		strvec_push(&inv.run_argv, argv[i]);
+
+	if (inv.cfg.verbose)
+		verbose_report(&inv);
+
+	double pre = now_mono() - inv.mono_start;
+	run_tool(inv.tool.path, inv.run_argv.v, environ, &inv.res);
+	double post_start = now_mono();
+	if (!inv.res.started)
+		error("cannot run '%s': %s", inv.tool.path, strerror(inv.res.spawn_errno));
+	inv.t_end = now_epoch();
+	inv.self_time = pre + (now_mono() - post_start);
+
+	int status = 0;
+	write_record(&inv, &w, required, &status);
+	log_writer_close(&w);
+	if (status)
+		exit(status);
+	run_exit_like(&inv.res);
+}

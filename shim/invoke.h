@@ -1,0 +1,55 @@
+/*
+ * invoke: one call of a shim role, from argv to exit status.
+ *
+ *   argv -> parse (@files expanded) -> classify -> [rules] -> resolve the real
+ *   tool -> run it -> [fingerprint] -> append the log record -> exit like it
+ *
+ * The user's build must never break because of kshim's bookkeeping: if the
+ * log cannot be written, the tool still runs, its status is the call's, and
+ * kshim warns once per build and counts the loss (unless [log] required =
+ * yes, which makes it an error before the tool runs). Errors in what kshim
+ * was asked to do (a broken config, no real tool) stop the call with status
+ * 125 and a message, because a build that silently ran without them is worse
+ * than one that stopped.
+ *
+ * kshim's own exit statuses: 125 (kshim error), 126/127 (the real tool could
+ * not be run / was not found), otherwise the tool's status or signal.
+ */
+#ifndef KSHIM_INVOKE_H
+#define KSHIM_INVOKE_H
+
+#include "argmodel.h"
+#include "build.h"
+#include "classify.h"
+#include "config.h"
+#include "resolve.h"
+#include "run.h"
+#include "strvec.h"
+
+#include <jansson.h>
+
+#define KSHIM_EXIT_ERROR 125
+#define KSHIM_MAX_DEPTH 8
+
+struct invocation {
+	char **argv_in;			/* as received, not owned */
+	struct role_name rn;
+	struct config cfg;
+	struct cmdline cl;
+	struct classification cls;
+	struct resolved_tool tool;
+	struct strvec run_argv;		/* argv as run; argv[0] is the real tool */
+	struct build_info build;
+	struct run_result res;
+	double t_start, t_end;		/* epoch seconds */
+	double mono_start, self_time;	/* seconds spent in kshim, not in the tool */
+};
+
+/* Entry point of the compiler, linker and objtool roles. Never returns. */
+int invoke_main(int argc, char **argv) __attribute__((noreturn));
+
+/* Build the log record of a finished invocation (exposed for tests). */
+json_t *invocation_record(const struct invocation *inv);
+json_t *json_strvec(char *const *v, size_t n);
+
+#endif

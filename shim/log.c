@@ -1,0 +1,326 @@
+#include "log.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+static const char crc_key[] = ",\"crc32\":\"";
+
+char *log_frame(json_t *rec, size_t *len)
+{
+	char *body = json_dumps(rec, JSON_COMPACT);
+	if (!body)
+		return NULL;
+	size_t n = strlen(body);
+	/* body ends with '}'; the checksum covers everything before it */
+	uLong crc = crc32(0L, (const Bytef *)body, (uInt)(n - 1));
+	char *line = xmalloc(n - 1 + LOG_CRC_SUFFIX_LEN + 2);
+	memcpy(line, body, n - 1);
+	snprintf(line + n - 1, LOG_CRC_SUFFIX_LEN + 2, "%s%08lx\"}", crc_key, (unsigned long)crc);
+	line[n - 1 + LOG_CRC_SUFFIX_LEN] = '\n';
+	line[n + LOG_CRC_SUFFIX_LEN] = '\0';
+	free(body);
+	*len = n + LOG_CRC_SUFFIX_LEN;
+	return line;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int log_line_valid(const char *line, size_t len)
+{
+	if (len < LOG_CRC_SUFFIX_LEN + 2 || line[0] != '{')
+		return 0;
+	const char *suf = line + len - LOG_CRC_SUFFIX_LEN;
+	if (memcmp(suf, crc_key, sizeof(crc_key) - 1) != 0 || suf[18] != '"' || suf[19] != '}')
+		return 0;
+	unsigned long want = 0;
+	for (int i = 0; i < 8; i++) {
+		int h = hexval(suf[10 + i]);
+		if (h < 0)
+			return 0;
+		want = want << 4 | (unsigned long)h;
+	}
+	uLong crc = crc32(0L, (const Bytef *)line, (uInt)(len - LOG_CRC_SUFFIX_LEN));
+	return crc == want;
+}
+
+int log_writer_open(struct log_writer *w, const char *dir)
+{
+	memset(w, 0, sizeof(*w));
+	w->fd = -1;
+	w->path = path_join(dir, LOG_FILE);
+	w->fd = open(w->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+	if (w->fd < 0 && errno == ENOENT) {
+		if (mkdir_p(dir, 0777) == 0)
+			w->fd = open(w->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+	}
+	if (w->fd < 0) {
+		w->open_errno = errno;
+		return -1;
+	}
+	return 0;
+}
+
+/* 1 if the file does not end in '\n' (a torn record before us). */
+static int needs_newline(int fd)
+{
+	char c;
+	off_t end = lseek(fd, 0, SEEK_END);
+	if (end <= 0)
+		return 0;
+	if (pread(fd, &c, 1, end - 1) != 1)
+		return 0;
+	return c != '\n';
+}
+
+int log_writer_append(struct log_writer *w, const char *line, size_t len)
+{
+	if (w->fd < 0) {
+		errno = w->open_errno ? w->open_errno : EBADF;
+		return -1;
+	}
+	/*
+	 * The lock serializes the tail check with the write, and keeps large
+	 * records whole on filesystems where O_APPEND writes are not atomic.
+	 * Small records take it too when the log needs repair, which is rare.
+	 */
+	int locked = 0;
+	if (len > LOG_LOCK_THRESHOLD) {
+		while (flock(w->fd, LOCK_EX) < 0 && errno == EINTR)
+			;
+		locked = 1;
+	}
+	int ret = 0;
+	if (needs_newline(w->fd)) {
+		if (!locked) {
+			while (flock(w->fd, LOCK_EX) < 0 && errno == EINTR)
+				;
+			locked = 1;
+		}
+		if (needs_newline(w->fd) && write_all(w->fd, "\n", 1) < 0)
+			ret = -1;
+	}
+	if (ret == 0) {
+		ssize_t n;
+		do
+			n = write(w->fd, line, len);
+		while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			ret = -1;
+		} else if ((size_t)n != len) {
+			/* a short write (disk full) leaves a torn record; readers skip it */
+			errno = ENOSPC;
+			ret = -1;
+		}
+	}
+	if (locked) {
+		int saved = errno;
+		flock(w->fd, LOCK_UN);
+		errno = saved;
+	}
+	return ret;
+}
+
+void log_writer_close(struct log_writer *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	free(w->path);
+	w->fd = -1;
+	w->path = NULL;
+}
+
+static char *lost_dir(void)
+{
+	const char *rt = getenv("XDG_RUNTIME_DIR");
+	if (!rt || !*rt || access(rt, W_OK) != 0)
+		rt = "/tmp";
+	return xasprintf("%s/kshim-%u/lost", rt, (unsigned)geteuid());
+}
+
+char *log_lost_path(const char *log_dir, const char *build)
+{
+	char *dir = lost_dir();
+	uLong h = crc32(0L, (const Bytef *)log_dir, (uInt)strlen(log_dir));
+	char *p = xasprintf("%s/%08lx-%s", dir, (unsigned long)h, build);
+	free(dir);
+	for (char *s = strrchr(p, '/') + 1; *s; s++)
+		if (*s == '/')
+			*s = '_';
+	return p;
+}
+
+int log_count_lost(const char *log_dir, const char *build, const char *reason)
+{
+	char *dir = lost_dir();
+	mkdir_p(dir, 0700);
+	free(dir);
+	char *p = log_lost_path(log_dir, build);
+	int first = 1;
+	int fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST) {
+		first = 0;
+		fd = open(p, O_WRONLY | O_APPEND | O_CLOEXEC);
+	}
+	free(p);
+	if (fd >= 0) {
+		char buf[512];
+		int n = snprintf(buf, sizeof(buf), "%s\t%s\n", log_dir, reason);
+		if (n > 0)
+			(void)write_all(fd, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+		close(fd);
+	}
+	return first;
+}
+
+long log_lost_count(const char *log_dir, const char *build)
+{
+	char *p = log_lost_path(log_dir, build), *buf;
+	size_t len;
+	long n = 0;
+	if (read_file(p, &buf, &len) == 0) {
+		for (size_t i = 0; i < len; i++)
+			n += buf[i] == '\n';
+		free(buf);
+	}
+	free(p);
+	return n;
+}
+
+int log_reader_open(struct log_reader *r, const char *path)
+{
+	memset(r, 0, sizeof(*r));
+	r->f = fopen(path, "re");
+	if (!r->f)
+		return -1;
+	r->path = xstrdup(path);
+	return 0;
+}
+
+static json_t *parse_valid(struct log_reader *r, const char *s, size_t n)
+{
+	json_error_t jerr;
+	json_t *rec = json_loadb(s, n, 0, &jerr);
+	if (!rec || !json_is_object(rec)) {
+		/* checksum matched but JSON did not: a writer bug, say so */
+		if (!r->quiet)
+			warning("%s:%ld: record has a valid checksum but is not a JSON object: %s",
+				r->path, r->lineno, jerr.text);
+		json_decref(rec);
+		return NULL;
+	}
+	return rec;
+}
+
+int log_reader_next(struct log_reader *r, json_t **rec)
+{
+	for (;;) {
+		ssize_t n = getline(&r->line, &r->cap, r->f);
+		if (n < 0)
+			return ferror(r->f) ? -1 : 0;
+		r->lineno++;
+		if (n > 0 && r->line[n - 1] == '\n')
+			n--;
+		if (n == 0)
+			continue;
+		if (log_line_valid(r->line, (size_t)n)) {
+			*rec = parse_valid(r, r->line, (size_t)n);
+			if (*rec) {
+				r->records++;
+				return 1;
+			}
+			r->torn++;
+			continue;
+		}
+		/* torn: maybe a complete record follows the torn bytes on this line */
+		r->torn++;
+		if (!r->first_torn_line)
+			r->first_torn_line = r->lineno;
+		if (!r->quiet)
+			warning("%s:%ld: torn or damaged record skipped (%zd bytes)", r->path, r->lineno, n);
+		static const char start[] = "{\"kshim\":";
+		for (char *p = r->line + 1; (p = memmem(p, (size_t)(r->line + n - p), start, sizeof(start) - 1)); p++) {
+			size_t rest = (size_t)(r->line + n - p);
+			if (log_line_valid(p, rest)) {
+				*rec = parse_valid(r, p, rest);
+				if (*rec) {
+					r->records++;
+					return 1;
+				}
+			}
+		}
+	}
+}
+
+void log_reader_close(struct log_reader *r)
+{
+	if (r->f)
+		fclose(r->f);
+	free(r->line);
+	free(r->path);
+	memset(r, 0, sizeof(*r));
+}
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+json_t *json_bytes(const char *s)
+{
+	json_t *j = json_string(s);
+	if (j)
+		return j;
+	size_t n = strlen(s), o = 0;
+	char *out = xmalloc(4 * ((n + 2) / 3) + 1);
+	const unsigned char *u = (const unsigned char *)s;
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = u[i] << 16 | (i + 1 < n ? u[i + 1] << 8 : 0) | (i + 2 < n ? u[i + 2] : 0);
+		out[o++] = b64[v >> 18 & 63];
+		out[o++] = b64[v >> 12 & 63];
+		out[o++] = i + 1 < n ? b64[v >> 6 & 63] : '=';
+		out[o++] = i + 2 < n ? b64[v & 63] : '=';
+	}
+	out[o] = '\0';
+	j = json_pack("{s:s}", "base64", out);
+	free(out);
+	return j;
+}
+
+char *json_bytes_decode(const json_t *j)
+{
+	if (json_is_string(j))
+		return xstrdup(json_string_value(j));
+	const char *in = json_string_value(json_object_get(j, "base64"));
+	if (!in)
+		return NULL;
+	size_t n = strlen(in), o = 0;
+	char *out = xmalloc(n / 4 * 3 + 1);
+	unsigned v = 0;
+	int bits = 0;
+	for (size_t i = 0; i < n && in[i] != '='; i++) {
+		const char *p = strchr(b64, in[i]);
+		if (!p || !*p) {
+			free(out);
+			return NULL;
+		}
+		v = v << 6 | (unsigned)(p - b64);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (char)(v >> bits & 0xff);
+		}
+	}
+	out[o] = '\0';
+	return out;
+}

@@ -1,0 +1,62 @@
+/*
+ * util: allocation that never returns NULL, error reporting, small path and
+ * file helpers shared by every kshim module.
+ *
+ * Messages go to stderr as "kshim: error: ..." or "kshim: warning: ...";
+ * they start lowercase and quote their subject. Nothing here exits except
+ * the x*alloc family on out-of-memory (there is no sane way to go on).
+ */
+#ifndef KSHIM_UTIL_H
+#define KSHIM_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ATTR_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) ATTR_PRINTF(1, 2);
+
+/* "kshim: error: <msg>\n" on stderr; returns -1 so callers can `return error(...)`. */
+int error(const char *fmt, ...) ATTR_PRINTF(1, 2);
+void warning(const char *fmt, ...) ATTR_PRINTF(1, 2);
+/* Program name used as the message prefix ("kshim", "kshimctl", ...). */
+extern const char *util_progname;
+
+int starts_with(const char *s, const char *prefix);
+int ends_with(const char *s, const char *suffix);
+const char *path_basename(const char *path);
+
+/*
+ * Read a whole file into a NUL-terminated heap buffer. Returns 0 and sets
+ * *buf and *len, or -1 with errno set.
+ */
+int read_file(const char *path, char **buf, size_t *len);
+/* Write all of buf with write(2), retrying on EINTR and short writes. */
+ssize_t write_all(int fd, const void *buf, size_t len);
+/* mkdir -p with the given mode; 0 or -1 with errno set. */
+int mkdir_p(const char *path, mode_t mode);
+/* Join dir and rel unless rel is absolute. Returns a heap string. */
+char *path_join(const char *dir, const char *rel);
+
+/*
+ * Glob match on paths: '*' and '?' do not cross '/', '**' matches any
+ * sequence including '/', "[...]" is a character class (with '!' or '^'
+ * negation). Returns 1 on match, 0 otherwise.
+ */
+int glob_match(const char *pattern, const char *str);
+/* 0 if pattern is a well-formed glob, else -1 (unterminated class, ...). */
+int glob_check(const char *pattern, const char **why);
+
+/* Wall-clock time in seconds since the epoch, with sub-microsecond precision. */
+double now_epoch(void);
+double now_mono(void);
+
+#endif

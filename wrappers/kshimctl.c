@@ -1,0 +1,120 @@
+/*
+ * kshimctl: the admin CLI. Thin: global options and dispatch; the commands
+ * live in shim/ctl/. `kshimctl help` lists them, `kshimctl CMD --help`
+ * explains one, kshimctl(1) has the long form.
+ */
+#include "ctl.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#ifndef KSHIM_VERSION
+#define KSHIM_VERSION "0.1.0"
+#endif
+
+#define DIR_OPT "  --dir DIR        the log directory (default: $KSHIM_DIR, else the nearest .kshim/)\n"
+#define BUILD_OPT "  -b, --build ID   a build id, a unique prefix of one, 'last' or 'last~N'\n"
+
+const struct ctl_cmd ctl_cmds[] = {
+	{ "log", cmd_log, "print the recorded calls",
+	  "usage: kshimctl log [OPTIONS]\n\n"
+	  "Print recorded calls, one line each:\n"
+	  "  START ROLE MODE STATUS WALL OUTPUTS [probe: WHY]\n"
+	  "STATUS is the exit code or the signal that killed the tool.\n\n"
+	  BUILD_OPT
+	  "  -r, --role ROLE  cc, hostcc, ld or objtool\n"
+	  "  -o, --output GLOB  calls with an output matching GLOB ('**' crosses '/'),\n"
+	  "                   as kbuild wrote it (relative to the build directory)\n"
+	  "  -f, --failed     calls that exited non-zero or died by a signal\n"
+	  "  -p, --probes     kbuild's probes only;  --no-probes: real calls only\n"
+	  "  -j, --json       the records as JSON Lines (for jq)\n"
+	  "  -v, --verbose    also print the argv that ran\n" DIR_OPT },
+	{ "stats", cmd_stats, "summarise a build: calls per role, probes, failures, time",
+	  "usage: kshimctl stats [-b BUILD] [--json] [--dir DIR]\n\n"
+	  "Summarise one build (default: the last): calls, probes and failures per role,\n"
+	  "total wall and CPU time of the tools, the slowest calls, and records that\n"
+	  "could not be written (lost) or were found torn.\n\n" BUILD_OPT
+	  "  -j, --json       as one JSON object\n" DIR_OPT },
+	{ "builds", cmd_builds, "list the builds in the log",
+	  "usage: kshimctl builds [--json] [--dir DIR]\n\n"
+	  "List builds in the order they started. A build is one top-level make run:\n"
+	  "'kshimctl make' names it and records its command and exit status; a make run\n"
+	  "by hand is found from the process tree (id make-PID-TICKS).\n\n"
+	  "  -j, --json       as a JSON array\n" DIR_OPT },
+	{ "compdb", cmd_compdb, "write compile_commands.json from the commands that ran",
+	  "usage: kshimctl compdb [-b BUILD] [-o FILE] [--dir DIR]\n\n"
+	  "Write a compilation database (for clangd and clang-tidy) from the argv that\n"
+	  "actually ran, after kshim's rules: absolute \"file\", \"directory\", \"arguments\",\n"
+	  "\"output\". Probes are left out; for a file compiled more than once the latest\n"
+	  "call wins.\n\n" BUILD_OPT
+	  "  -o, --output FILE  where to write (default compile_commands.json; '-' = stdout)\n" DIR_OPT },
+	{ "make", cmd_make, "run make with CC, HOSTCC, LD and objtool set to kshim",
+	  "usage: kshimctl make [--dir DIR] [--build-id ID] [--] MAKEARGS...\n\n"
+	  "Run make with CC=kshim HOSTCC=kshim LD=kshim-ld objtool=kshim-objtool (absolute\n"
+	  "paths next to kshimctl) and mark the run as one build: KSHIM_BUILD and KSHIM_DIR\n"
+	  "are set for every call, and start and end records (command, exit status) are\n"
+	  "logged. The log goes to BUILD_DIR/.kshim, where BUILD_DIR comes from O= and -C\n"
+	  "in MAKEARGS. Exits with make's status.\n\n"
+	  "  --build-id ID    name the build (default YYYYmmdd-HHMMSS-PID)\n"
+	  "  --dir DIR        the log directory\n\n"
+	  "example: kshimctl make -- LLVM=-19 -j\"$(nproc)\" bzImage\n" },
+	{ "demo", cmd_demo, "build Debian's linux-source-6.12 through kshim and boot it in QEMU",
+	  "usage: kshimctl demo [--cache DIR] [--out DIR] [--jobs N] [--no-boot] [--clean]\n\n"
+	  "Extract /usr/src/linux-source-6.12.tar.xz once into the cache, configure a\n"
+	  "tinyconfig-based x86_64 kernel (serial console, initramfs, ORC so objtool runs),\n"
+	  "build it through 'kshimctl make' with LLVM=-19, and boot it in QEMU (TCG) with a\n"
+	  "busybox initramfs that prints KSHIM-BOOT-OK. Exit 0 when the kernel booted.\n" },
+};
+const size_t ctl_ncmds = ARRAY_SIZE(ctl_cmds);
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: kshimctl [--version] [--help] COMMAND [ARGS]\n\n"
+		   "kshim sits between kbuild and clang, ld.lld and objtool, logs every call and\n"
+		   "applies rules. Use it as: make LLVM=-19 CC=kshim HOSTCC=kshim LD=kshim-ld\n"
+		   "objtool=kshim-objtool, or 'kshimctl make -- ...'.\n\ncommands:\n");
+	for (size_t i = 0; i < ctl_ncmds; i++)
+		fprintf(f, "  %-8s %s\n", ctl_cmds[i].name, ctl_cmds[i].summary);
+	fprintf(f, "  %-8s %s\n", "help", "show this list, or 'help COMMAND' for one command");
+	fprintf(f, "\n'kshimctl COMMAND --help' explains one command; see also kshim(1), kshimctl(1).\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl ctl = { 0 };
+	util_progname = "kshimctl";
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *name = argv[1];
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+		printf("kshimctl %s\n", KSHIM_VERSION);
+		return 0;
+	}
+	if (strcmp(name, "help") == 0) {
+		if (argc < 3) {
+			usage(stdout);
+			return 0;
+		}
+		const struct ctl_cmd *cmd = ctl_find_cmd(argv[2]);
+		if (!cmd) {
+			error("no command '%s' (see 'kshimctl help')", argv[2]);
+			return 2;
+		}
+		return ctl_usage(cmd, stdout);
+	}
+	const struct ctl_cmd *cmd = ctl_find_cmd(name);
+	if (!cmd) {
+		error("no command '%s' (see 'kshimctl help')", name);
+		return 2;
+	}
+	int ret = cmd->fn(&ctl, argc - 1, argv + 1);
+	ctl_release(&ctl);
+	return ret;
+}
