@@ -55,7 +55,11 @@ $(O)/tests/%: tests/unit/%.c $(O)/libkshim.a
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
-integration: all
+$(O)/tests/wstatus: tests/helpers/wstatus.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KSHIM_CFLAGS) -o $@ $< $(EXTRA_LDFLAGS)
+
+integration: all $(O)/tests/wstatus
 	@tests/run-tests tests/integration KSHIM_BIN=$(abspath $(O))
 
 # Unit and integration tests again, built with AddressSanitizer and UBSan.

@@ -88,8 +88,17 @@ void build_discover(struct build_info *bi, const char *log_dir_cfg)
 	const char *env_id = getenv("KSHIM_BUILD");
 	memset(bi, 0, sizeof(*bi));
 
+	/*
+	 * make exports MAKELEVEL to recipes: 1 under a top-level make, n+1 under
+	 * a sub-make of depth n. So the top-level make of this build is the
+	 * MAKELEVEL-th make among our ancestors, counting from the nearest. A
+	 * make started by hand inside another make's recipe with MAKELEVEL unset
+	 * is a new top-level make, exactly as make itself sees it.
+	 */
 	struct proc_stat top = { 0 }, parent = { 0 };
 	int have_make = 0;
+	const char *ml = getenv("MAKELEVEL");
+	int levels = ml && *ml ? atoi(ml) : 0;
 	int need_walk = !(env_id && *env_id) || !log_dir_cfg;
 	if (need_walk) {
 		pid_t pid = getppid();
@@ -99,9 +108,13 @@ void build_discover(struct build_info *bi, const char *log_dir_cfg)
 				break;
 			if (depth == 0)
 				parent = ps;
+			if (levels <= 0)
+				break;
 			if (is_make(ps.comm)) {
 				top = ps;
 				have_make = 1;
+				if (--levels == 0)
+					break;
 			}
 			pid = ps.ppid;
 		}

@@ -3,8 +3,9 @@
  *
  * A build is one top-level make run. kshimctl make names it explicitly
  * (KSHIM_BUILD, KSHIM_DIR in the environment). When make is run by hand,
- * kshim walks its parent processes through /proc to the outermost make: the
- * build id is "make-<pid>-<start time in clock ticks>" of that make (stable
+ * kshim walks its parent processes through /proc to the top-level make (the
+ * MAKELEVEL-th make ancestor, MAKELEVEL being what make exports to recipes):
+ * the build id is "make-<pid>-<start time in clock ticks>" of that make (stable
  * for the whole run, unique across reboots in practice), and the build
  * directory is that make's O= argument if it has one, else its working
  * directory. With no make among the ancestors the parent process stands in

@@ -62,11 +62,15 @@ int log_writer_open(struct log_writer *w, const char *dir)
 	memset(w, 0, sizeof(*w));
 	w->fd = -1;
 	w->path = path_join(dir, LOG_FILE);
-	w->fd = open(w->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+	/* O_RDWR, not O_WRONLY: the writer reads the last byte to repair a torn tail */
+	const int flags = O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC;
+	w->fd = open(w->path, flags, 0666);
 	if (w->fd < 0 && errno == ENOENT) {
 		if (mkdir_p(dir, 0777) == 0)
-			w->fd = open(w->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+			w->fd = open(w->path, flags, 0666);
 	}
+	if (w->fd < 0 && errno == EACCES)
+		w->fd = open(w->path, O_WRONLY | O_APPEND | O_CLOEXEC);	/* a write-only log still works */
 	if (w->fd < 0) {
 		w->open_errno = errno;
 		return -1;

@@ -157,7 +157,9 @@ int cmd_make(struct ctl *ctl, int argc, char **argv)
 int cmd_demo(struct ctl *ctl, int argc, char **argv)
 {
 	(void)ctl;
-	(void)argc;
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return ctl_usage(ctl_find_cmd("demo"), stdout);
 	char *self = ctl_self_dir();
 	char *cands[] = {
 		xasprintf("%s/../scripts/kshim-demo", self),

@@ -1,0 +1,102 @@
+#!/bin/bash
+# kshimctl: builds, log filters, stats, compdb, make, help.
+. "$(dirname "$0")/../lib.sh"
+
+mini_project() {
+	mkdir -p src
+	printf 'int f(void){return 1;}\n' > src/f.c
+	printf 'int f(void);\nint main(void){return f() - 1;}\n' > src/main.c
+	cat > Makefile <<'MK'
+all: prog
+%.o: %.c
+	$(CC) -Wp,-MMD,$(@D)/.$(@F).d -c -o $@ $<
+prog: src/f.o src/main.o
+	$(CC) -fuse-ld=lld -o $@ $^
+probe:
+	@$(CC) -Werror -c -x c /dev/null -o /dev/null && echo probe-ok
+MK
+}
+
+test_make_marks_a_build() {
+	mini_project
+	LLVM=-19 kshimctl make -- -s all probe > out 2> err
+	assert_eq status 0 "$?"
+	assert_contains "probe ran" "$(cat out)" probe-ok
+	./prog || fail "the program built through kshim does not run"
+	n=$(kshimctl builds --json | jq length)
+	assert_eq "one build" 1 "$n"
+	assert_eq "calls" 4 "$(kshimctl builds --json | jq '.[0].calls')"
+	assert_eq "exit" 0 "$(kshimctl builds --json | jq '.[0].exit')"
+	kshimctl builds | grep -q "make.*all probe" || fail "builds does not show the command"
+	# a second build, by hand: make is found through /proc
+	touch src/f.c
+	make -s CC=kshim LLVM=-19 all > /dev/null
+	assert_eq "two builds" 2 "$(kshimctl builds --json | jq length)"
+	kshimctl builds --json | jq -r '.[1].build' | grep -q '^make-[0-9]*-[0-9]*$' || fail "hand build id"
+	assert_eq "last build calls" 2 "$(kshimctl log -b last --json | wc -l)"
+	assert_eq "last~1 calls" 4 "$(kshimctl log -b last~1 --json | wc -l)"
+}
+
+test_log_filters() {
+	mini_project
+	LLVM=-19 kshimctl make -- -s all probe > /dev/null 2>&1
+	assert_eq "--probes" 1 "$(kshimctl log --probes --json | wc -l)"
+	assert_eq "--no-probes" 3 "$(kshimctl log --no-probes --json | wc -l)"
+	assert_eq "--output" "src/f.o" "$(kshimctl log --output 'src/*.o' --json | jq -r '.outputs[0]' | head -n 1)"
+	assert_eq "--output **" 2 "$(kshimctl log --output '**.o' --json | wc -l)"
+	assert_eq "--role" 4 "$(kshimctl log --role hostcc --json | wc -l)"
+	assert_eq "--role cc" 0 "$(kshimctl log --role cc --json | wc -l)"
+	assert_eq "--failed" 0 "$(kshimctl log --failed --json | wc -l)"
+	printf 'int x = ;\n' > src/f.c
+	LLVM=-19 kshimctl make -- -s all > /dev/null 2>&1 && fail "broken build succeeded"
+	assert_eq "--failed" 1 "$(kshimctl log --failed --json | wc -l)"
+	kshimctl log -b last | grep -q " 1 .*src/f.o" || fail "text log does not show the failure"
+	kshimctl log --role nosuch 2> err; assert_eq "bad role" 2 "$?"
+	kshimctl log --output 'a[b' 2> err; assert_eq "bad glob" 2 "$?"
+	assert_contains "bad glob message" "$(cat err)" "unterminated"
+}
+
+test_stats() {
+	mini_project
+	LLVM=-19 kshimctl make -- -s all probe > /dev/null 2>&1
+	kshimctl stats --json > s.json
+	assert_eq calls 4 "$(jq .calls s.json)"
+	assert_eq probes 1 "$(jq .probes s.json)"
+	assert_eq hostcc 4 "$(jq .roles.hostcc.calls s.json)"
+	assert_eq lost 0 "$(jq .lost s.json)"
+	assert_eq slowest 3 "$(jq '.slowest | length' s.json)"
+	kshimctl stats | grep -q "^hostcc *4 *1 *0" || fail "text stats: $(kshimctl stats)"
+}
+
+test_compdb_is_what_ran() {
+	mini_project
+	LLVM=-19 kshimctl make -- -s all > /dev/null 2>&1
+	kshimctl compdb -o cc.json 2> err
+	assert_eq entries 2 "$(jq length cc.json)"
+	assert_eq "absolute file" "$T/src/f.c" "$(jq -r '.[] | select(.file | endswith("f.c")) | .file' cc.json)"
+	assert_eq directory "$T" "$(jq -r '.[0].directory' cc.json)"
+	assert_eq "real compiler" /usr/bin/clang-19 "$(jq -r '.[0].arguments[0]' cc.json)"
+	# usable: run the recorded command again
+	cmd=$(jq -r '.[] | select(.file | endswith("main.c")) | .arguments | @sh' cc.json)
+	eval "$cmd" || fail "recorded command does not run"
+}
+
+test_help_everywhere() {
+	kshimctl --help | grep -q "commands:" || fail "kshimctl --help"
+	for c in log stats builds compdb make demo; do
+		kshimctl "$c" --help > out || fail "$c --help status"
+		grep -q "usage: kshimctl $c" out || fail "$c --help text"
+		kshimctl help "$c" | grep -q "usage: kshimctl $c" || fail "help $c"
+	done
+	kshimctl nosuch 2> err; assert_eq "unknown command" 2 "$?"
+	kshimctl log --nosuch 2> err; assert_eq "unknown option" 2 "$?"
+	assert_contains msg "$(cat err)" "unknown option '--nosuch'"
+}
+
+test_no_log_dir_is_clear_error() {
+	kshimctl log 2> err
+	assert_eq status 2 "$?"
+	assert_contains msg "$(cat err)" "no .kshim directory"
+}
+
+run_tests
