@@ -14,8 +14,8 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Ws
 CFLAGS   ?= -O2 -g
 KSHIM_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Ishim -Ishim/ctl \
             -DKSHIM_LIBEXECDIR='"$(LIBEXECDIR)"' $(CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS_SHIM := -ljansson -linih -lz
-LDLIBS_CTL  := -ljansson -linih -lz
+LDLIBS_SHIM := -ljansson -linih -lz -lm
+LDLIBS_CTL  := -ljansson -linih -lz -lm
 
 SHIM_SRCS := shim/strvec.c shim/util.c shim/argmodel.c shim/classify.c shim/config.c \
              shim/resolve.c shim/build.c shim/run.c shim/log.c shim/invoke.c

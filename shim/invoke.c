@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,12 @@ static double tv_sec(struct timeval tv)
 	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
+/* Times to the microsecond: what clock_gettime and rusage can honestly claim. */
+static json_t *json_usec(double t)
+{
+	return json_real(round(t * 1e6) / 1e6);
+}
+
 json_t *invocation_record(const struct invocation *inv)
 {
 	const struct classification *c = &inv->cls;
@@ -33,8 +40,8 @@ json_t *invocation_record(const struct invocation *inv)
 	json_object_set_new(rec, "kshim", json_integer(LOG_SCHEMA));
 	json_object_set_new(rec, "type", json_string("call"));
 	json_object_set_new(rec, "build", json_bytes(inv->build.id));
-	json_object_set_new(rec, "start", json_real(inv->t_start));
-	json_object_set_new(rec, "end", json_real(inv->t_end));
+	json_object_set_new(rec, "start", json_usec(inv->t_start));
+	json_object_set_new(rec, "end", json_usec(inv->t_end));
 	json_object_set_new(rec, "pid", json_integer(getpid()));
 	json_object_set_new(rec, "ppid", json_integer(getppid()));
 	json_object_set_new(rec, "cwd", json_bytes(getcwd(cwd, sizeof(cwd)) ? cwd : "?"));
@@ -68,12 +75,22 @@ json_t *invocation_record(const struct invocation *inv)
 		if (r->core_dumped)
 			json_object_set_new(rec, "core", json_true());
 	}
-	json_object_set_new(rec, "wall", json_real(r->wall));
-	json_object_set_new(rec, "utime", json_real(tv_sec(r->ru.ru_utime)));
-	json_object_set_new(rec, "stime", json_real(tv_sec(r->ru.ru_stime)));
+	json_object_set_new(rec, "wall", json_usec(r->wall));
+	json_object_set_new(rec, "utime", json_usec(tv_sec(r->ru.ru_utime)));
+	json_object_set_new(rec, "stime", json_usec(tv_sec(r->ru.ru_stime)));
 	json_object_set_new(rec, "maxrss", json_integer(r->ru.ru_maxrss));
-	json_object_set_new(rec, "self", json_real(inv->self_time));
+	json_object_set_new(rec, "self", json_usec(inv->self_time));
 	return rec;
+}
+
+static void invocation_release(struct invocation *inv)
+{
+	cmdline_release(&inv->cl);
+	classification_release(&inv->cls);
+	resolved_tool_release(&inv->tool);
+	strvec_clear(&inv->run_argv);
+	build_info_release(&inv->build);
+	config_release(&inv->cfg);
 }
 
 static int depth_guard(void)
@@ -189,7 +206,9 @@ int invoke_main(int argc, char **argv)
 	int status = 0;
 	write_record(&inv, &w, required, &status);
 	log_writer_close(&w);
+	struct run_result res = inv.res;
+	invocation_release(&inv);
 	if (status)
 		exit(status);
-	run_exit_like(&inv.res);
+	run_exit_like(&res);
 }

@@ -14,7 +14,8 @@ static const char crc_key[] = ",\"crc32\":\"";
 
 char *log_frame(json_t *rec, size_t *len)
 {
-	char *body = json_dumps(rec, JSON_COMPACT);
+	/* 16 digits: an epoch time to the microsecond, without %.17g's noise digits */
+	char *body = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(16));
 	if (!body)
 		return NULL;
 	size_t n = strlen(body);

@@ -49,10 +49,10 @@ const struct ctl_cmd ctl_cmds[] = {
 	  "\"output\". Probes are left out; for a file compiled more than once the latest\n"
 	  "call wins.\n\n" BUILD_OPT
 	  "  -o, --output FILE  where to write (default compile_commands.json; '-' = stdout)\n" DIR_OPT },
-	{ "make", cmd_make, "run make with CC, HOSTCC, LD and objtool set to kshim",
+	{ "make", cmd_make, "run make with CC, HOSTCC, LD, HOSTLD and objtool set to kshim",
 	  "usage: kshimctl make [--dir DIR] [--build-id ID] [--] MAKEARGS...\n\n"
-	  "Run make with CC=kshim HOSTCC=kshim LD=kshim-ld objtool=kshim-objtool (absolute\n"
-	  "paths next to kshimctl) and mark the run as one build: KSHIM_BUILD and KSHIM_DIR\n"
+	  "Run make with CC=kshim HOSTCC=kshim LD=kshim-ld HOSTLD=kshim-ld\n"
+	  "objtool=kshim-objtool (absolute paths next to kshimctl) and mark the run as one build: KSHIM_BUILD and KSHIM_DIR\n"
 	  "are set for every call, and start and end records (command, exit status) are\n"
 	  "logged. The log goes to BUILD_DIR/.kshim, where BUILD_DIR comes from O= and -C\n"
 	  "in MAKEARGS. Exits with make's status.\n\n"

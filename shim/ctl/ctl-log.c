@@ -373,7 +373,7 @@ int cmd_builds(struct ctl *ctl, int argc, char **argv)
 			json_t *a = json_object_get(o, "argv"), *v;
 			size_t k;
 			if (!a)
-				printf("(make run by hand)");
+				printf(starts_with(rec_str(o, "build"), "make-") ? "(make run by hand)" : "(calls outside make)");
 			json_array_foreach(a, k, v) printf("%s%s", k ? " " : "", json_string_value(v) ? json_string_value(v) : "?");
 			json_t *ex = json_object_get(o, "exit");
 			if (ex)

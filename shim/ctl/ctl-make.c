@@ -113,6 +113,8 @@ int cmd_make(struct ctl *ctl, int argc, char **argv)
 	strvec_push_nodup(&run, xasprintf("CC=%s/kshim", self));
 	strvec_push_nodup(&run, xasprintf("HOSTCC=%s/kshim", self));
 	strvec_push_nodup(&run, xasprintf("LD=%s/kshim-ld", self));
+	/* tools/ (objtool's own build) makes its partial links with HOSTLD */
+	strvec_push_nodup(&run, xasprintf("HOSTLD=%s/kshim-ld", self));
 	strvec_push_nodup(&run, xasprintf("objtool=%s/kshim-objtool", self));
 	for (int i = 0; i < margc; i++)
 		strvec_push(&run, margv[i]);
