@@ -70,8 +70,12 @@ int log_writer_open(struct log_writer *w, const char *dir)
 		if (mkdir_p(dir, 0777) == 0)
 			w->fd = open(w->path, flags, 0666);
 	}
-	if (w->fd < 0 && errno == EACCES)
-		w->fd = open(w->path, O_WRONLY | O_APPEND | O_CLOEXEC);	/* a write-only log still works */
+	if (w->fd < 0 && errno == EACCES) {
+		/* a write-only log file still works; if it does not exist, EACCES is the reason */
+		w->fd = open(w->path, O_WRONLY | O_APPEND | O_CLOEXEC);
+		if (w->fd < 0)
+			errno = EACCES;
+	}
 	if (w->fd < 0) {
 		w->open_errno = errno;
 		return -1;
