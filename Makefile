@@ -15,6 +15,9 @@ CFLAGS   ?= -O2 -g
 KSHIM_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Ishim -Ishim/ctl \
             -DKSHIM_LIBEXECDIR='"$(LIBEXECDIR)"' $(CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS_SHIM := -ljansson -linih -lz -lm
+# kshim runs once per compiler call: linked statically it starts ~0.35 ms faster
+# (no dynamic loader work; measured with bench/harness). ASan needs dynamic.
+KSHIM_STATIC ?= -static
 LDLIBS_CTL  := -ljansson -linih -lz -lm
 
 SHIM_SRCS := shim/strvec.c shim/util.c shim/argmodel.c shim/classify.c shim/config.c \
@@ -35,14 +38,14 @@ $(O)/%.o: %.c $(wildcard shim/*.h shim/ctl/*.h)
 $(O)/libkshim.a: $(SHIM_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
-$(O)/kshim: $(O)/wrappers/kshim.o $(O)/libkshim.a
-	$(CC) $(KSHIM_CFLAGS) -o $@ $^ $(LDLIBS_SHIM) $(EXTRA_LDFLAGS)
+$(O)/kshim: $(O)/wrappers/kshim.o $(O)/libkshim.a Makefile
+	$(CC) $(KSHIM_CFLAGS) $(KSHIM_STATIC) -o $@ $(filter %.o %.a,$^) $(LDLIBS_SHIM) $(EXTRA_LDFLAGS)
 
 $(addprefix $(O)/,$(ROLE_LINKS)): $(O)/kshim
 	ln -sf kshim $@
 
-$(O)/kshimctl: $(O)/wrappers/kshimctl.o $(CTL_OBJS) $(O)/libkshim.a
-	$(CC) $(KSHIM_CFLAGS) -o $@ $^ $(LDLIBS_CTL) $(EXTRA_LDFLAGS)
+$(O)/kshimctl: $(O)/wrappers/kshimctl.o $(CTL_OBJS) $(O)/libkshim.a Makefile
+	$(CC) $(KSHIM_CFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS_CTL) $(EXTRA_LDFLAGS)
 
 # --- tests ---------------------------------------------------------------
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -65,7 +68,7 @@ integration: all $(O)/tests/wstatus
 # Unit and integration tests again, built with AddressSanitizer and UBSan.
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 sanitize:
-	$(MAKE) O=build-san EXTRA_CFLAGS="$(SAN_FLAGS)" EXTRA_LDFLAGS="$(SAN_FLAGS)" CFLAGS= unit integration
+	$(MAKE) O=build-san EXTRA_CFLAGS="$(SAN_FLAGS)" EXTRA_LDFLAGS="$(SAN_FLAGS)" CFLAGS= KSHIM_STATIC= unit integration
 
 # Fast tests: what `make test` runs; a few minutes, no kernel.
 test: unit integration sanitize
@@ -79,6 +82,10 @@ check: test e2e
 
 bench: all
 	@bench/run
+
+# A few hundred rounds of the no-op workload; fails only on a gross regression.
+bench-quick: all
+	@bench/run --quick
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man1
@@ -101,7 +108,8 @@ help:
 	@echo "make e2e          build a real kernel through kshim and boot it in QEMU"
 	@echo "make check        test + e2e (the README's test command)"
 	@echo "make bench        side-by-side benchmarks (bench/)"
+	@echo "make bench-quick  the CI subset: fails only on a gross overhead regression"
 	@echo "make install PREFIX=/usr/local"
 
-.PHONY: all unit integration sanitize test e2e check bench install uninstall clean help
+.PHONY: all unit integration sanitize test e2e check bench bench-quick install uninstall clean help
 .SECONDARY:
