@@ -79,6 +79,11 @@ test_compdb_is_what_ran() {
 	# usable: run the recorded command again
 	cmd=$(jq -r '.[] | select(.file | endswith("main.c")) | .arguments | @sh' cc.json)
 	eval "$cmd" || fail "recorded command does not run"
+	# and clangd takes it as its compilation database
+	cp cc.json compile_commands.json
+	clangd --compile-commands-dir=. --check=src/main.c > clangd.log 2>&1 || fail "clangd --check failed: $(tail -n 5 clangd.log)"
+	grep -q "Loaded compilation database" clangd.log || fail "clangd did not load the database"
+	grep -q "All checks completed, 0 errors" clangd.log || fail "clangd found errors: $(grep -i error clangd.log | head -n 3)"
 }
 
 test_help_everywhere() {
