@@ -102,26 +102,19 @@ int log_writer_append(struct log_writer *w, const char *line, size_t len)
 		return -1;
 	}
 	/*
-	 * The lock serializes the tail check with the write, and keeps large
-	 * records whole on filesystems where O_APPEND writes are not atomic.
-	 * Small records take it too when the log needs repair, which is rare.
+	 * Every append holds the lock: then the tail check below sees only
+	 * records that are complete or torn for good (a writer killed mid-write
+	 * releases the lock as it dies), never one still being copied in, and
+	 * large records stay whole on filesystems where O_APPEND is not atomic.
+	 * Checking without the lock raced: a record in flight looked torn.
 	 */
-	int locked = 0;
-	if (len > LOG_LOCK_THRESHOLD) {
-		while (flock(w->fd, LOCK_EX) < 0 && errno == EINTR)
-			;
-		locked = 1;
+	while (flock(w->fd, LOCK_EX) < 0) {
+		if (errno != EINTR)
+			break;	/* no locks here (some FUSE): append anyway */
 	}
 	int ret = 0;
-	if (needs_newline(w->fd)) {
-		if (!locked) {
-			while (flock(w->fd, LOCK_EX) < 0 && errno == EINTR)
-				;
-			locked = 1;
-		}
-		if (needs_newline(w->fd) && write_all(w->fd, "\n", 1) < 0)
-			ret = -1;
-	}
+	if (needs_newline(w->fd) && write_all(w->fd, "\n", 1) < 0)
+		ret = -1;
 	if (ret == 0) {
 		ssize_t n;
 		do
@@ -135,11 +128,9 @@ int log_writer_append(struct log_writer *w, const char *line, size_t len)
 			ret = -1;
 		}
 	}
-	if (locked) {
-		int saved = errno;
-		flock(w->fd, LOCK_UN);
-		errno = saved;
-	}
+	int saved = errno;
+	flock(w->fd, LOCK_UN);
+	errno = saved;
 	return ret;
 }
 

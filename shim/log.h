@@ -9,11 +9,10 @@
  * {"kshim":<schema>, so a record can be found again after a torn one.
  *
  * Writing: the log file is opened O_APPEND and each record goes out in one
- * write(2); records larger than LOG_LOCK_THRESHOLD bytes are written under
- * flock(LOCK_EX) so that no filesystem can interleave them. A writer killed
- * mid-write leaves at most its own record torn: the next record starts after
- * a newline that the writer puts in front of every record whose predecessor
- * did not end in one (it checks the last byte under the lock).
+ * write(2) under flock(LOCK_EX), so that no filesystem can interleave records.
+ * A writer killed mid-write leaves at most its own record torn: the next
+ * writer checks the last byte under the lock and starts a new line when the
+ * record before it did not end in one.
  *
  * Reading: lines that fail the check are torn (or damaged); they are counted,
  * reported with their line number and skipped, never parsed. A valid record
@@ -28,7 +27,6 @@
 #define LOG_SCHEMA 1
 #define LOG_FILE "log.jsonl"
 #define LOG_CRC_SUFFIX_LEN 20	/* ,"crc32":"xxxxxxxx"} */
-#define LOG_LOCK_THRESHOLD 4096
 
 /* Serialize rec as a framed line (with crc32 and '\n'). Heap string; *len set. */
 char *log_frame(json_t *rec, size_t *len);
