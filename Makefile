@@ -21,7 +21,8 @@ KSHIM_STATIC ?= -static
 LDLIBS_CTL  := -ljansson -linih -lz -lm
 
 SHIM_SRCS := shim/strvec.c shim/util.c shim/argmodel.c shim/classify.c shim/config.c \
-             shim/resolve.c shim/build.c shim/run.c shim/log.c shim/invoke.c
+             shim/resolve.c shim/build.c shim/run.c shim/log.c shim/invoke.c \
+             shim/rules.c shim/rules-apply.c shim/toolid.c
 CTL_SRCS  := $(wildcard shim/ctl/*.c)
 SHIM_OBJS := $(SHIM_SRCS:%.c=$(O)/%.o)
 CTL_OBJS  := $(CTL_SRCS:%.c=$(O)/%.o)

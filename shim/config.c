@@ -99,6 +99,14 @@ static char *reader_gets(char *str, int num, void *stream)
 		}
 		str[0] = '\0';	/* hand inih an empty line */
 	}
+	const char *p = str + strspn(str, " \t");
+	if (*p == '[')
+		r->ctx->section_line = r->ctx->lineno;
+	if (r->ctx->require_utf8 && !utf8_valid(str, strlen(str)) && !r->ctx->err_line) {
+		r->ctx->err_line = r->ctx->lineno;
+		snprintf(r->ctx->err, sizeof(r->ctx->err), "bytes that are not UTF-8");
+		str[0] = '\0';
+	}
 	return str;
 }
 
@@ -126,6 +134,7 @@ int ini_parse_path(const char *path, ini_ctx_handler handler, struct ini_ctx *ct
 		return -1;
 	ctx->path = path;
 	ctx->lineno = 0;
+	ctx->section_line = 0;
 	ctx->err_line = 0;
 	ctx->err[0] = '\0';
 	if (check_safe) {

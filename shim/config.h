@@ -57,8 +57,10 @@ int file_is_safe(int fd, const char **why);
 struct ini_ctx {
 	const char *path;
 	int lineno;
+	int section_line;	/* line of the last "[...]" header */
 	int err_line;
 	char err[256];
+	int require_utf8;	/* reject lines that are not UTF-8 */
 	void *user;
 };
 typedef int (*ini_ctx_handler)(struct ini_ctx *ctx, const char *section, const char *name, const char *value);

@@ -50,7 +50,9 @@ json_t *invocation_record(const struct invocation *inv)
 	json_object_set_new(rec, "probe", json_boolean(c->probe));
 	if (c->probe)
 		json_object_set_new(rec, "probe_why", json_string(c->probe_why));
-	json_object_set_new(rec, "tool", json_bytes(inv->tool.path ? inv->tool.path : ""));
+	json_object_set_new(rec, "tool", json_bytes(inv->eff.tool ? inv->eff.tool : inv->tool.path ? inv->tool.path : ""));
+	if (inv->eff.launcher)
+		json_object_set_new(rec, "launcher", json_bytes(inv->eff.launcher));
 	size_t argc = 0;
 	while (inv->argv_in[argc])
 		argc++;
@@ -62,6 +64,8 @@ json_t *invocation_record(const struct invocation *inv)
 	json_object_set_new(rec, "outputs", json_strvec(c->outputs.v, c->outputs.nr));
 	if (c->depfile)
 		json_object_set_new(rec, "depfile", json_bytes(c->depfile));
+	if (inv->eff.applied && json_array_size(inv->eff.applied))
+		json_object_set(rec, "rules", inv->eff.applied);
 
 	if (!r->started) {
 		json_object_set_new(rec, "exit", json_integer(run_status(r)));
@@ -83,12 +87,65 @@ json_t *invocation_record(const struct invocation *inv)
 	return rec;
 }
 
+/*
+ * Apply the rules and build the argv to run: the caller's (with @files
+ * unexpanded) unless a rule changed it, behind the launcher if one is set.
+ */
+static int apply_rules(struct invocation *inv)
+{
+	struct rule_subject subj = {
+		.role = inv->cls.role, .mode = inv->cls.mode, .probe = inv->cls.probe,
+		.outputs = &inv->cls.outputs, .inputs = &inv->cls.inputs, .tool = inv->tool.path,
+	};
+	if (rules_apply(&inv->rules, &subj, role_family(inv->rn.role), inv->argv_in, &inv->eff) < 0)
+		return -1;
+	if (inv->eff.launcher)
+		strvec_push(&inv->run_argv, inv->eff.launcher);
+	if (inv->eff.argv_changed) {
+		strvec_pushv(&inv->run_argv, inv->eff.argv.v);
+	} else {
+		strvec_push(&inv->run_argv, inv->eff.tool);
+		for (int i = 1; inv->argv_in[i]; i++)
+			strvec_push(&inv->run_argv, inv->argv_in[i]);
+	}
+	inv->run_path = inv->eff.launcher ? inv->eff.launcher : inv->eff.tool;
+	return 0;
+}
+
+/* environ, or a copy with the rules' env changes (caller frees the array, not the strings). */
+static char **tool_environment(const struct rule_effect *eff)
+{
+	if (!eff->env_set.nr && !eff->env_unset.nr)
+		return environ;
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **e = xcalloc(n + eff->env_set.nr + 1, sizeof(*e));
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t nl = strcspn(environ[i], "=");
+		int drop = 0;
+		for (size_t j = 0; j < eff->env_unset.nr && !drop; j++)
+			drop = strlen(eff->env_unset.v[j]) == nl && !strncmp(environ[i], eff->env_unset.v[j], nl);
+		for (size_t j = 0; j < eff->env_set.nr && !drop; j++)
+			drop = !strncmp(environ[i], eff->env_set.v[j], nl + 1);
+		if (!drop)
+			e[k++] = environ[i];
+	}
+	for (size_t j = 0; j < eff->env_set.nr; j++)
+		e[k++] = eff->env_set.v[j];
+	e[k] = NULL;
+	return e;
+}
+
 static void invocation_release(struct invocation *inv)
 {
 	cmdline_release(&inv->cl);
 	classification_release(&inv->cls);
 	resolved_tool_release(&inv->tool);
 	strvec_clear(&inv->run_argv);
+	rule_effect_release(&inv->eff);
+	ruleset_release(&inv->rules);
 	build_info_release(&inv->build);
 	config_release(&inv->cfg);
 }
@@ -109,8 +166,9 @@ static int depth_guard(void)
 static void verbose_report(const struct invocation *inv)
 {
 	char head[512];
-	snprintf(head, sizeof(head), "%s %s%s -> %s (%s)", role_str(inv->cls.role), mode_str(inv->cls.mode),
-		 inv->cls.probe ? " probe" : "", inv->tool.path, inv->tool.how);
+	snprintf(head, sizeof(head), "%s %s%s -> %s (%s)%s", role_str(inv->cls.role), mode_str(inv->cls.mode),
+		 inv->cls.probe ? " probe" : "", inv->run_path, inv->tool.how,
+		 json_array_size(inv->eff.applied) ? ", rules applied" : "");
 	fprintf(stderr, "kshim: %s\n", head);
 }
 
@@ -181,25 +239,32 @@ int invoke_main(int argc, char **argv)
 		exit(KSHIM_EXIT_ERROR);
 
 	build_discover(&inv.build, inv.cfg.log_dir.value);
+	/* A broken rule file stops the call: never run with a partial rule set. */
+	ruleset_init(&inv.rules);
+	if (ruleset_load(&inv.rules, inv.build.build_dir) < 0) {
+		error("not running '%s': fix the rule files above", inv.tool.path);
+		exit(KSHIM_EXIT_ERROR);
+	}
+	if (apply_rules(&inv) < 0)
+		exit(KSHIM_EXIT_ERROR);
+
 	if (log_writer_open(&w, inv.build.log_dir) < 0 && required) {
 		error("cannot open the log '%s/%s': %s ([log] required = yes)", inv.build.log_dir, LOG_FILE,
 		      strerror(w.open_errno));
 		exit(KSHIM_EXIT_ERROR);
 	}
 
-	/* argv as run: the caller's, with @files passed on unexpanded */
-	strvec_push(&inv.run_argv, inv.tool.path);
-	for (int i = 1; argv[i]; i++)
-		strvec_push(&inv.run_argv, argv[i]);
-
 	if (inv.cfg.verbose)
 		verbose_report(&inv);
 
+	char **envp = tool_environment(&inv.eff);
 	double pre = now_mono() - inv.mono_start;
-	run_tool(inv.tool.path, inv.run_argv.v, environ, &inv.res);
+	run_tool(inv.run_path, inv.run_argv.v, envp, &inv.res);
 	double post_start = now_mono();
+	if (envp != environ)
+		free(envp);
 	if (!inv.res.started)
-		error("cannot run '%s': %s", inv.tool.path, strerror(inv.res.spawn_errno));
+		error("cannot run '%s': %s", inv.run_path, strerror(inv.res.spawn_errno));
 	inv.t_end = now_epoch();
 	inv.self_time = pre + (now_mono() - post_start);
 

@@ -1,8 +1,8 @@
 /*
  * invoke: one call of a shim role, from argv to exit status.
  *
- *   argv -> parse (@files expanded) -> classify -> [rules] -> resolve the real
- *   tool -> run it -> [fingerprint] -> append the log record -> exit like it
+ *   argv -> parse (@files expanded) -> classify -> resolve the real tool ->
+ *   rules -> run it -> [fingerprint] -> append the log record -> exit like it
  *
  * The user's build must never break because of kshim's bookkeeping: if the
  * log cannot be written, the tool still runs, its status is the call's, and
@@ -23,6 +23,7 @@
 #include "classify.h"
 #include "config.h"
 #include "resolve.h"
+#include "rules.h"
 #include "run.h"
 #include "strvec.h"
 
@@ -38,7 +39,10 @@ struct invocation {
 	struct cmdline cl;
 	struct classification cls;
 	struct resolved_tool tool;
-	struct strvec run_argv;		/* argv as run; argv[0] is the real tool */
+	struct ruleset rules;
+	struct rule_effect eff;		/* what the rules did */
+	struct strvec run_argv;		/* argv as run; argv[0] is the real tool (or the launcher) */
+	const char *run_path;		/* what is executed: the tool, or the launcher */
 	struct build_info build;
 	struct run_result res;
 	double t_start, t_end;		/* epoch seconds */

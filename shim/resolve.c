@@ -85,18 +85,31 @@ static int finish(struct resolved_tool *out, const char *name, const char *how, 
 	return 0;
 }
 
+static const char *self_path(char *buf, size_t n)
+{
+	ssize_t k = readlink("/proc/self/exe", buf, n - 1);
+	if (k <= 0)
+		return NULL;
+	buf[k] = '\0';
+	return buf;
+}
+
+char *resolve_program(const char *name)
+{
+	char selfbuf[PATH_MAX];
+	const char *self = self_path(selfbuf, sizeof(selfbuf));
+	if (strchr(name, '/'))
+		return is_executable_file(name) && !same_file(name, self) ? xstrdup(name) : NULL;
+	return resolve_path_search(name, getenv("PATH"), self, NULL);
+}
+
 int resolve_tool(enum role role, const struct role_name *rn, const struct config *cfg,
 		 const char *self, struct resolved_tool *out)
 {
 	char selfbuf[PATH_MAX];
 	memset(out, 0, sizeof(*out));
-	if (!self) {
-		ssize_t n = readlink("/proc/self/exe", selfbuf, sizeof(selfbuf) - 1);
-		if (n > 0) {
-			selfbuf[n] = '\0';
-			self = selfbuf;
-		}
-	}
+	if (!self)
+		self = self_path(selfbuf, sizeof(selfbuf));
 
 	const struct config_value *v = &cfg->tool[role];
 	if (!v->value && role == ROLE_HOSTCC)

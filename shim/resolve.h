@@ -36,6 +36,9 @@ void resolved_tool_release(struct resolved_tool *t);
 /* The default program name for a role under kbuild's LLVM variable; heap string. */
 char *resolve_llvm_name(enum role role, const char *llvm);
 
+/* A program given by path or name (PATH search), never kshim itself; heap string or NULL. */
+char *resolve_program(const char *name);
+
 /* Search PATH for name, skipping candidates whose canonical path is self. */
 char *resolve_path_search(const char *name, const char *path_env, const char *self, int *skipped_self);
 

@@ -55,6 +55,9 @@ int glob_match(const char *pattern, const char *str);
 /* 0 if pattern is a well-formed glob, else -1 (unterminated class, ...). */
 int glob_check(const char *pattern, const char **why);
 
+/* 1 if s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
+int utf8_valid(const char *s, size_t n);
+
 /* Wall-clock time in seconds since the epoch, with sub-microsecond precision. */
 double now_epoch(void);
 double now_mono(void);

@@ -1,0 +1,361 @@
+/* rules: matching rules against a call and rewriting its argv. */
+#include "rules.h"
+#include "log.h"
+#include "resolve.h"
+#include "toolid.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The elements of argument a joined with single spaces (heap). */
+static char *arg_text(const struct cmdline *cl, const struct arg *a)
+{
+	if (a->count == 1)
+		return xstrdup(cl->argv.v[a->index]);
+	return xasprintf("%s %s", cl->argv.v[a->index], cl->argv.v[a->index + 1]);
+}
+
+int rule_arg_matches(const struct cmdline *cl, const struct arg *a, const char *p)
+{
+	const char *elem = cl->argv.v[a->index];
+	if (strchr(p, ' ')) {
+		/* "-meabi gnu": an option and its separate value */
+		char *t = arg_text(cl, a);
+		int m = glob_match(p, t);
+		free(t);
+		return m;
+	}
+	if (glob_match(p, elem))
+		return 1;
+	if (a->spec && a->is_option) {
+		if (strcmp(p, a->spec->name) == 0)
+			return 1;
+		if (a->count == 2 && a->value) {
+			/* "-DX" also matches "-D X" */
+			char *nv = xasprintf("%s%s", elem, a->value);
+			int m = glob_match(p, nv);
+			free(nv);
+			return m;
+		}
+	}
+	return 0;
+}
+
+static int any_arg_matches(const struct cmdline *cl, const char *p)
+{
+	for (size_t i = 1; i < cl->nr; i++)
+		if (rule_arg_matches(cl, &cl->args[i], p))
+			return 1;
+	return 0;
+}
+
+/* --target= / -target for compilers, -m for linkers; "" when there is none. */
+static const char *call_target(const struct cmdline *cl)
+{
+	for (size_t i = 1; i < cl->nr; i++) {
+		const struct arg *a = &cl->args[i];
+		if (!a->spec || !a->value)
+			continue;
+		if (strcmp(a->spec->name, "--target=") == 0 || strcmp(a->spec->name, "-target") == 0 ||
+		    (cl->fam == FAM_GNULD && strcmp(a->spec->name, "-m") == 0))
+			return a->value;
+	}
+	return "";
+}
+
+static const char *target_arch(const char *t)
+{
+	static const struct { const char *pat; const char *arch; } map[] = {
+		{ "x86_64*", "x86_64" }, { "elf_x86_64", "x86_64" }, { "i?86*", "i386" }, { "elf_i386", "i386" },
+		{ "aarch64*", "arm64" }, { "arm64*", "arm64" }, { "arm*", "arm" }, { "thumb*", "arm" },
+		{ "riscv64*", "riscv" }, { "riscv*", "riscv" }, { "elf64lriscv", "riscv" }, { "elf32lriscv", "riscv" },
+		{ "powerpc64*", "powerpc" }, { "ppc64*", "powerpc" }, { "powerpc*", "powerpc" }, { "elf64*ppc", "powerpc" },
+		{ "mips*", "mips" }, { "elf*mips*", "mips" }, { "s390*", "s390" }, { "elf64_s390", "s390" },
+		{ "loongarch*", "loongarch" }, { "sparc*", "sparc" }, { "um*", "um" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		if (glob_match(map[i].pat, t))
+			return map[i].arch;
+	return "";
+}
+
+static int tool_name_matches(const char *want, const char *path)
+{
+	const char *b = path_basename(path);
+	size_t n = strlen(want);
+	/* "clang" matches clang and clang-19; globs work too */
+	return glob_match(want, b) || (strncmp(b, want, n) == 0 && b[n] == '-');
+}
+
+static char *fail_why(const struct rule *r, int line, const char *key, const char *what)
+{
+	return xasprintf("%s:%d: %s: %s", r->file, line ? line : r->line, key, what);
+}
+
+int rule_matches(const struct rule *r, const struct rule_subject *s, const struct cmdline *cl, char **why)
+{
+	char *w = NULL;
+	if (s->probe && r->probes == 0) {
+		w = fail_why(r, r->line, "probes", "the call is a probe and the rule does not say 'probes = yes'");
+		goto no;
+	}
+	if (!s->probe && r->probes == 2) {
+		w = fail_why(r, r->probes_line, "probes = only", "the call is not a probe");
+		goto no;
+	}
+	if (r->roles && !(r->roles & (1u << s->role))) {
+		char buf[64];
+		snprintf(buf, sizeof(buf), "the call's role is %s", role_str(s->role));
+		w = fail_why(r, r->role_line, "role", buf);
+		goto no;
+	}
+	if (r->modes && !(r->modes & (1u << s->mode))) {
+		char buf[64];
+		snprintf(buf, sizeof(buf), "the call's mode is %s", mode_str(s->mode));
+		w = fail_why(r, r->mode_line, "mode", buf);
+		goto no;
+	}
+	for (size_t i = 0; i < r->nconds; i++) {
+		const struct rule_cond *c = &r->conds[i];
+		const struct strvec *wv = &c->words;
+		int ok = 0;
+		if (strcmp(c->key, "output") == 0 || strcmp(c->key, "source") == 0) {
+			const struct strvec *paths = c->key[0] == 'o' ? s->outputs : s->inputs;
+			for (size_t p = 0; p < paths->nr && !ok; p++)
+				for (size_t k = 0; k < wv->nr && !ok; k++)
+					ok = glob_match(wv->v[k], paths->v[p]);
+			if (!ok) {
+				w = fail_why(r, c->line, c->key, c->key[0] == 'o' ? "no output matches" : "no input matches");
+				goto no;
+			}
+		} else if (strcmp(c->key, "has") == 0) {
+			for (size_t k = 0; k < wv->nr; k++) {
+				if (!any_arg_matches(cl, wv->v[k])) {
+					char *m = xasprintf("the call has no '%s'", wv->v[k]);
+					w = fail_why(r, c->line, "has", m);
+					free(m);
+					goto no;
+				}
+			}
+		} else if (strcmp(c->key, "lacks") == 0) {
+			for (size_t k = 0; k < wv->nr; k++) {
+				if (any_arg_matches(cl, wv->v[k])) {
+					char *m = xasprintf("the call has '%s'", wv->v[k]);
+					w = fail_why(r, c->line, "lacks", m);
+					free(m);
+					goto no;
+				}
+			}
+		} else if (strcmp(c->key, "target") == 0 || strcmp(c->key, "arch") == 0) {
+			const char *t = call_target(cl);
+			const char *val = c->key[0] == 't' ? t : target_arch(t);
+			for (size_t k = 0; k < wv->nr && !ok; k++)
+				ok = glob_match(wv->v[k], val);
+			if (!ok) {
+				char *m = xasprintf("the call's %s is '%s'", c->key, *val ? val : "(none)");
+				w = fail_why(r, c->line, c->key, m);
+				free(m);
+				goto no;
+			}
+		} else if (strcmp(c->key, "tool") == 0) {
+			if (!s->tool || !tool_name_matches(r->tool_name, s->tool)) {
+				char *m = xasprintf("the tool is '%s'", s->tool ? path_basename(s->tool) : "?");
+				w = fail_why(r, c->line, "tool", m);
+				free(m);
+				goto no;
+			}
+			if (r->nver) {
+				int v[3];
+				if (tool_version(s->tool, v) < 0) {
+					w = fail_why(r, c->line, "tool", "the tool's version is unknown");
+					goto no;
+				}
+				if (!version_in_range(v, r->ver, r->nver)) {
+					char *m = xasprintf("the tool's version is %d.%d.%d", v[0], v[1], v[2]);
+					w = fail_why(r, c->line, "tool", m);
+					free(m);
+					goto no;
+				}
+			}
+		}
+	}
+	return 1;
+no:
+	if (why)
+		*why = w;
+	else
+		free(w);
+	return 0;
+}
+
+void rule_effect_release(struct rule_effect *e)
+{
+	strvec_clear(&e->argv);
+	strvec_clear(&e->env_set);
+	strvec_clear(&e->env_unset);
+	free(e->tool);
+	free(e->launcher);
+	json_decref(e->applied);
+	memset(e, 0, sizeof(*e));
+}
+
+static json_t *words_json(char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_bytes(v[i]));
+	return a;
+}
+
+static json_t *change(const struct rule *r, const struct rule_action *act, const char *op)
+{
+	char *at = xasprintf("%s:%d", r->file, act->line);
+	json_t *c = json_pack("{s:s,s:s}", "op", op, "at", at);
+	free(at);
+	return c;
+}
+
+/* One pass over the args: drop or replace those matching act's patterns. Returns matches. */
+static size_t transform(const struct cmdline *cl, const struct rule_action *act, struct strvec *out, json_t *hits)
+{
+	size_t n = 0;
+	strvec_clear(out);
+	strvec_push(out, cl->argv.v[0]);
+	/* a two-word FROM is one pattern: the option and its value */
+	char *pat2 = act->kind == ACT_REPLACE && act->words.nr == 2 ?
+		xasprintf("%s %s", act->words.v[0], act->words.v[1]) : NULL;
+	for (size_t i = 1; i < cl->nr; i++) {
+		const struct arg *a = &cl->args[i];
+		int m = 0;
+		if (pat2)
+			m = rule_arg_matches(cl, a, pat2);
+		else
+			for (size_t k = 0; k < act->words.nr && !m; k++)
+				m = rule_arg_matches(cl, a, act->words.v[k]);
+		if (!m) {
+			for (size_t k = 0; k < a->count; k++)
+				strvec_push(out, cl->argv.v[a->index + k]);
+			continue;
+		}
+		n++;
+		json_array_append_new(hits, words_json(cl->argv.v + a->index, a->count));
+		if (act->kind == ACT_REPLACE)
+			strvec_pushv(out, act->to.v);
+	}
+	free(pat2);
+	return n;
+}
+
+static char *find_program(const char *name, const char *what)
+{
+	char *p = resolve_program(name);
+	if (!p)
+		error("cannot find the %s '%s' (not an executable, or only kshim itself on PATH)", what, name);
+	return p;
+}
+
+int rules_apply(const struct ruleset *rs, const struct rule_subject *subj, enum tool_family fam,
+		char *const *argv, struct rule_effect *eff)
+{
+	struct cmdline cl;
+	memset(eff, 0, sizeof(*eff));
+	strvec_init(&eff->argv);
+	strvec_init(&eff->env_set);
+	strvec_init(&eff->env_unset);
+	eff->tool = xstrdup(subj->tool);
+	eff->applied = json_array();
+
+	cmdline_parse(&cl, fam, argv);
+	strvec_pushv(&eff->argv, cl.argv.v);
+	int ret = 0;
+
+	for (size_t i = 0; i < rs->nr && ret == 0; i++) {
+		const struct rule *r = &rs->v[i];
+		if (!rule_matches(r, subj, &cl, NULL))
+			continue;
+		json_t *changes = json_array();
+		int argv_touched = 0;
+		for (size_t k = 0; k < r->nacts && ret == 0; k++) {
+			const struct rule_action *act = &r->acts[k];
+			json_t *c;
+			switch (act->kind) {
+			case ACT_ADD:
+			case ACT_ADD_FRONT:
+				c = change(r, act, act->kind == ACT_ADD ? "add" : "add-front");
+				json_object_set_new(c, "args", words_json(act->words.v, act->words.nr));
+				for (size_t w = 0; w < act->words.nr; w++) {
+					if (act->kind == ACT_ADD)
+						strvec_push(&eff->argv, act->words.v[w]);
+					else
+						strvec_insert(&eff->argv, 1 + w, act->words.v[w]);
+				}
+				json_array_append_new(changes, c);
+				argv_touched = 1;
+				break;
+			case ACT_REMOVE:
+			case ACT_REPLACE: {
+				struct strvec out = STRVEC_INIT;
+				json_t *hits = json_array();
+				if (transform(&cl, act, &out, hits)) {
+					c = change(r, act, act->kind == ACT_REMOVE ? "remove" : "replace");
+					json_object_set_new(c, act->kind == ACT_REMOVE ? "args" : "from", hits);
+					if (act->kind == ACT_REPLACE)
+						json_object_set_new(c, "to", words_json(act->to.v, act->to.nr));
+					json_array_append_new(changes, c);
+					strvec_clear(&eff->argv);
+					strvec_pushv(&eff->argv, out.v);
+					argv_touched = 1;
+				} else {
+					json_decref(hits);
+				}
+				strvec_clear(&out);
+				break;
+			}
+			case ACT_LINKER:
+			case ACT_LAUNCHER: {
+				int linker = act->kind == ACT_LINKER;
+				char *p = find_program(act->words.v[0], linker ? "linker" : "launcher");
+				if (!p) {
+					error("%s:%d: rule '%s' cannot run", r->file, act->line, r->name);
+					ret = -1;
+					break;
+				}
+				c = change(r, act, linker ? "linker" : "launcher");
+				json_object_set_new(c, "to", json_bytes(p));
+				json_array_append_new(changes, c);
+				if (linker) {
+					free(eff->tool);
+					eff->tool = p;
+				} else {
+					free(eff->launcher);
+					eff->launcher = p;
+				}
+				break;
+			}
+			case ACT_ENV:
+				c = change(r, act, "env");
+				json_object_set_new(c, "args", words_json(act->words.v, act->words.nr));
+				json_array_append_new(changes, c);
+				for (size_t w = 0; w < act->words.nr; w++) {
+					const char *e = act->words.v[w];
+					strvec_push(e[0] == '-' ? &eff->env_unset : &eff->env_set, e[0] == '-' ? e + 1 : e);
+				}
+				break;
+			}
+			/* later actions and later rules see the argv as it is now */
+			if (argv_touched) {
+				cmdline_release(&cl);
+				cmdline_parse(&cl, fam, eff->argv.v);
+				argv_touched = 0;
+				eff->argv_changed = 1;
+			}
+		}
+		char *at = xasprintf("%s:%d", r->file, r->line);
+		json_array_append_new(eff->applied, json_pack("{s:s,s:s,s:o}", "rule", r->name, "at", at, "changes", changes));
+		free(at);
+	}
+	strvec_replace(&eff->argv, 0, eff->tool);
+	cmdline_release(&cl);
+	return ret;
+}

@@ -1,0 +1,469 @@
+/* rules: loading and parsing rule files (applying them: rules-apply.c). */
+#include "rules.h"
+#include "config.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void ruleset_init(struct ruleset *rs)
+{
+	memset(rs, 0, sizeof(*rs));
+	strvec_init(&rs->files);
+}
+
+static void rule_release(struct rule *r)
+{
+	free(r->name);
+	free(r->file);
+	free(r->why);
+	free(r->tool_name);
+	for (size_t i = 0; i < r->nconds; i++)
+		strvec_clear(&r->conds[i].words);
+	free(r->conds);
+	for (size_t i = 0; i < r->nacts; i++) {
+		strvec_clear(&r->acts[i].words);
+		strvec_clear(&r->acts[i].to);
+	}
+	free(r->acts);
+}
+
+void ruleset_release(struct ruleset *rs)
+{
+	for (size_t i = 0; i < rs->nr; i++)
+		rule_release(&rs->v[i]);
+	free(rs->v);
+	strvec_clear(&rs->files);
+	memset(rs, 0, sizeof(*rs));
+}
+
+int version_parse(const char *s, int v[3])
+{
+	v[0] = v[1] = v[2] = 0;
+	int k = 0;
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	while (k < 3) {
+		char *end;
+		long n = strtol(s, &end, 10);
+		if (end == s || n < 0 || n > 1000000)
+			return -1;
+		v[k++] = (int)n;
+		if (*end != '.')
+			return *end ? -1 : 0;
+		s = end + 1;
+	}
+	return -1;	/* more than three components */
+}
+
+static int vcmp(const int a[3], const int b[3])
+{
+	for (int i = 0; i < 3; i++)
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	return 0;
+}
+
+int version_in_range(const int v[3], const struct ver_cond *c, int n)
+{
+	for (int i = 0; i < n; i++) {
+		int d = vcmp(v, c[i].v);
+		int ok = 0;
+		switch (c[i].op) {
+		case VER_EQ: ok = d == 0; break;
+		case VER_NE: ok = d != 0; break;
+		case VER_LT: ok = d < 0; break;
+		case VER_LE: ok = d <= 0; break;
+		case VER_GT: ok = d > 0; break;
+		case VER_GE: ok = d >= 0; break;
+		}
+		if (!ok)
+			return 0;
+	}
+	return 1;
+}
+
+int version_from_output(const char *out, int v[3])
+{
+	size_t line = strcspn(out, "\n");
+	for (size_t i = 0; i < line; i++) {
+		if (!isdigit((unsigned char)out[i]) || (i > 0 && (isalnum((unsigned char)out[i - 1]) || out[i - 1] == '.')))
+			continue;
+		size_t j = i;
+		while (j < line && (isdigit((unsigned char)out[j]) || out[j] == '.'))
+			j++;
+		char buf[64];
+		size_t n = j - i < sizeof(buf) - 1 ? j - i : sizeof(buf) - 1;
+		memcpy(buf, out + i, n);
+		buf[n] = '\0';
+		while (n && buf[n - 1] == '.')
+			buf[--n] = '\0';
+		if (strchr(buf, '.') && version_parse(buf, v) == 0)
+			return 0;
+		i = j;
+	}
+	return -1;
+}
+
+/* "clang >= 15, < 20" */
+static int parse_tool(struct rule *r, const char *value, char *err, size_t errn)
+{
+	const char *p = value + strspn(value, " \t");
+	size_t n = strcspn(p, " \t<>=!,");
+	if (n == 0) {
+		snprintf(err, errn, "tool: expected a tool name, as in 'tool = clang >= 15'");
+		return -1;
+	}
+	free(r->tool_name);
+	r->tool_name = xstrndup(p, n);
+	p += n;
+	r->nver = 0;
+	for (;;) {
+		p += strspn(p, " \t,");
+		if (!*p)
+			return 0;
+		static const struct { const char *s; enum ver_op op; } ops[] = {
+			{ ">=", VER_GE }, { "<=", VER_LE }, { "==", VER_EQ }, { "!=", VER_NE },
+			{ ">", VER_GT }, { "<", VER_LT }, { "=", VER_EQ },
+		};
+		size_t k;
+		for (k = 0; k < ARRAY_SIZE(ops); k++)
+			if (starts_with(p, ops[k].s))
+				break;
+		if (k == ARRAY_SIZE(ops)) {
+			snprintf(err, errn, "tool: bad version range at '%s' (use >=, >, <=, <, ==, != and commas)", p);
+			return -1;
+		}
+		p += strlen(ops[k].s);
+		p += strspn(p, " \t");
+		size_t vl = strcspn(p, " \t,");
+		char *ver = xstrndup(p, vl);
+		if (r->nver == (int)ARRAY_SIZE(r->ver) || version_parse(ver, r->ver[r->nver].v) < 0) {
+			snprintf(err, errn, "tool: bad version '%s' (want N, N.N or N.N.N; at most %zu bounds)", ver,
+				 ARRAY_SIZE(r->ver));
+			free(ver);
+			return -1;
+		}
+		free(ver);
+		r->ver[r->nver++].op = ops[k].op;
+		p += vl;
+	}
+}
+
+struct load_ctx {
+	struct ruleset *rs;
+	size_t first_new;	/* rules of the current file start here */
+};
+
+static struct rule *current_rule(struct ini_ctx *ctx, const char *section)
+{
+	struct load_ctx *lc = ctx->user;
+	struct ruleset *rs = lc->rs;
+	const char *name = section + 5;
+	if (rs->nr > lc->first_new && strcmp(rs->v[rs->nr - 1].name, name) == 0 &&
+	    rs->v[rs->nr - 1].line == ctx->section_line)
+		return &rs->v[rs->nr - 1];
+
+	/* a new [rule NAME] section */
+	if (!*name || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(name)) {
+		snprintf(ctx->err, sizeof(ctx->err), "bad rule name '%s' (letters, digits, '.', '_', '-')", name);
+		ctx->lineno = ctx->section_line;
+		return NULL;
+	}
+	for (size_t i = 0; i < rs->nr; i++) {
+		if (strcmp(rs->v[i].name, name) == 0) {
+			snprintf(ctx->err, sizeof(ctx->err), "duplicate rule name '%s' (first defined at %s:%d)", name,
+				 rs->v[i].file, rs->v[i].line);
+			ctx->lineno = ctx->section_line;
+			return NULL;
+		}
+	}
+	rs->v = xrealloc(rs->v, (rs->nr + 1) * sizeof(*rs->v));
+	struct rule *r = &rs->v[rs->nr++];
+	memset(r, 0, sizeof(*r));
+	r->name = xstrdup(name);
+	r->file = xstrdup(ctx->path);
+	r->line = ctx->section_line;
+	return r;
+}
+
+static int split_words(struct ini_ctx *ctx, const char *key, const char *value, struct strvec *out)
+{
+	argmodel_split_response(value, out);
+	if (out->nr == 0) {
+		snprintf(ctx->err, sizeof(ctx->err), "'%s' needs a value", key);
+		return -1;
+	}
+	return 0;
+}
+
+static struct rule_action *new_action(struct rule *r, enum action_kind k, int line)
+{
+	r->acts = xrealloc(r->acts, (r->nacts + 1) * sizeof(*r->acts));
+	struct rule_action *a = &r->acts[r->nacts++];
+	memset(a, 0, sizeof(*a));
+	a->kind = k;
+	a->line = line;
+	strvec_init(&a->words);
+	strvec_init(&a->to);
+	return a;
+}
+
+static const char *const cond_keys[] = { "output", "source", "has", "lacks", "target", "arch" };
+static const char *const arch_names[] = { "x86_64", "i386", "arm", "arm64", "riscv", "riscv64", "powerpc",
+					  "powerpc64", "mips", "s390", "loongarch", "sparc", "um" };
+
+static int rule_handler(struct ini_ctx *ctx, const char *section, const char *key, const char *value)
+{
+	if (!*section) {
+		snprintf(ctx->err, sizeof(ctx->err), "'%s' outside a [rule NAME] section", key);
+		return 0;
+	}
+	if (!starts_with(section, "rule ")) {
+		snprintf(ctx->err, sizeof(ctx->err), "unknown section '[%s]' (expected '[rule NAME]')", section);
+		ctx->lineno = ctx->section_line;
+		return 0;
+	}
+	struct rule *r = current_rule(ctx, section);
+	if (!r)
+		return 0;
+	int line = ctx->lineno;
+	struct strvec words = STRVEC_INIT;
+	int ok = 0;
+
+	if (strcmp(key, "why") == 0) {
+		char *w = r->why ? xasprintf("%s %s", r->why, value) : xstrdup(value);
+		free(r->why);
+		r->why = w;
+		return 1;
+	}
+	if (strcmp(key, "tool") == 0) {
+		if (parse_tool(r, value, ctx->err, sizeof(ctx->err)) < 0)
+			return 0;
+		r->conds = xrealloc(r->conds, (r->nconds + 1) * sizeof(*r->conds));
+		r->conds[r->nconds].key = "tool";
+		strvec_init(&r->conds[r->nconds].words);
+		strvec_push(&r->conds[r->nconds].words, value);
+		r->conds[r->nconds++].line = line;
+		return 1;
+	}
+	if (strcmp(key, "layout") == 0) {
+		snprintf(ctx->err, sizeof(ctx->err), "'layout' rules are not supported by this kshim yet");
+		return 0;
+	}
+	if (split_words(ctx, key, value, &words) < 0)
+		goto out;
+
+	if (strcmp(key, "role") == 0) {
+		for (size_t i = 0; i < words.nr; i++) {
+			enum role role;
+			if (role_parse(words.v[i], &role) < 0) {
+				snprintf(ctx->err, sizeof(ctx->err), "role: unknown role '%s' (cc, hostcc, ld, objtool)", words.v[i]);
+				goto out;
+			}
+			r->roles |= 1u << role;
+		}
+		r->role_line = line;
+	} else if (strcmp(key, "mode") == 0) {
+		for (size_t i = 0; i < words.nr; i++) {
+			int m;
+			for (m = 0; m < MODE__N; m++)
+				if (strcmp(words.v[i], mode_str((enum mode)m)) == 0)
+					break;
+			if (m == MODE__N) {
+				snprintf(ctx->err, sizeof(ctx->err),
+					 "mode: unknown mode '%s' (compile, assemble, preprocess, link, relocatable, version, rewrite, check)",
+					 words.v[i]);
+				goto out;
+			}
+			r->modes |= 1u << m;
+		}
+		r->mode_line = line;
+	} else if (strcmp(key, "probes") == 0) {
+		const char *v = words.v[0];
+		if (words.nr != 1 || (strcmp(v, "no") && strcmp(v, "yes") && strcmp(v, "only"))) {
+			snprintf(ctx->err, sizeof(ctx->err), "probes: expected no, yes or only, not '%s'", value);
+			goto out;
+		}
+		r->probes = strcmp(v, "yes") == 0 ? 1 : strcmp(v, "only") == 0 ? 2 : 0;
+		r->probes_line = line;
+	} else if (strcmp(key, "add") == 0 || strcmp(key, "add-front") == 0 || strcmp(key, "remove") == 0) {
+		enum action_kind k = key[3] == '-' ? ACT_ADD_FRONT : key[0] == 'a' ? ACT_ADD : ACT_REMOVE;
+		if (k == ACT_REMOVE) {
+			for (size_t i = 0; i < words.nr; i++) {
+				const char *why;
+				if (glob_check(words.v[i], &why) < 0) {
+					snprintf(ctx->err, sizeof(ctx->err), "remove: bad pattern '%s': %s", words.v[i], why);
+					goto out;
+				}
+			}
+		}
+		struct rule_action *a = new_action(r, k, line);
+		strvec_pushv(&a->words, words.v);
+	} else if (strcmp(key, "replace") == 0) {
+		size_t arrow;
+		for (arrow = 0; arrow < words.nr; arrow++)
+			if (strcmp(words.v[arrow], "=>") == 0)
+				break;
+		if (arrow == words.nr || arrow == 0 || arrow == words.nr - 1) {
+			snprintf(ctx->err, sizeof(ctx->err), "replace: expected 'FROM => TO', as in 'replace = -O2 => -O1'");
+			goto out;
+		}
+		if (arrow > 2) {
+			snprintf(ctx->err, sizeof(ctx->err), "replace: FROM is one argument: an option, or an option and its value");
+			goto out;
+		}
+		struct rule_action *a = new_action(r, ACT_REPLACE, line);
+		for (size_t i = 0; i < words.nr; i++)
+			if (i != arrow)
+				strvec_push(i < arrow ? &a->words : &a->to, words.v[i]);
+	} else if (strcmp(key, "linker") == 0 || strcmp(key, "launcher") == 0) {
+		if (words.nr != 1) {
+			snprintf(ctx->err, sizeof(ctx->err), "%s: expected one program, not '%s'", key, value);
+			goto out;
+		}
+		struct rule_action *a = new_action(r, key[1] == 'i' ? ACT_LINKER : ACT_LAUNCHER, line);
+		strvec_push(&a->words, words.v[0]);
+	} else if (strcmp(key, "env") == 0) {
+		for (size_t i = 0; i < words.nr; i++) {
+			const char *w = words.v[i];
+			const char *name = w[0] == '-' ? w + 1 : w;
+			size_t n = strcspn(name, "=");
+			if (n == 0 || (w[0] == '-' && name[n]) || (w[0] != '-' && !name[n]) ||
+			    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") != n) {
+				snprintf(ctx->err, sizeof(ctx->err), "env: expected NAME=VALUE or -NAME, not '%s'", w);
+				goto out;
+			}
+		}
+		struct rule_action *a = new_action(r, ACT_ENV, line);
+		strvec_pushv(&a->words, words.v);
+	} else {
+		size_t k;
+		for (k = 0; k < ARRAY_SIZE(cond_keys); k++)
+			if (strcmp(key, cond_keys[k]) == 0)
+				break;
+		if (k == ARRAY_SIZE(cond_keys)) {
+			snprintf(ctx->err, sizeof(ctx->err), "unknown key '%s' in [%s]", key, section);
+			goto out;
+		}
+		for (size_t i = 0; i < words.nr; i++) {
+			const char *why;
+			if (glob_check(words.v[i], &why) < 0) {
+				snprintf(ctx->err, sizeof(ctx->err), "%s: bad pattern '%s': %s", key, words.v[i], why);
+				goto out;
+			}
+			if (strcmp(key, "arch") == 0) {
+				size_t a;
+				for (a = 0; a < ARRAY_SIZE(arch_names); a++)
+					if (glob_match(words.v[i], arch_names[a]))
+						break;
+				if (a == ARRAY_SIZE(arch_names)) {
+					snprintf(ctx->err, sizeof(ctx->err), "arch: '%s' matches no architecture kshim knows", words.v[i]);
+					goto out;
+				}
+			}
+		}
+		r->conds = xrealloc(r->conds, (r->nconds + 1) * sizeof(*r->conds));
+		struct rule_cond *c = &r->conds[r->nconds++];
+		c->key = cond_keys[k];
+		c->line = line;
+		strvec_init(&c->words);
+		strvec_pushv(&c->words, words.v);
+	}
+	ok = 1;
+out:
+	strvec_clear(&words);
+	return ok;
+}
+
+static int load_file(struct ruleset *rs, const char *path)
+{
+	struct load_ctx lc = { rs, rs->nr };
+	struct ini_ctx ctx = { .user = &lc, .require_utf8 = 1 };
+	int ret = ini_parse_path(path, rule_handler, &ctx, 1);
+	if (ret < 0)
+		return error("cannot read rule file '%s': %s", path, strerror(errno));
+	if (ret == INT32_MAX)
+		return error("%s: %s", path, strcmp(ctx.err, "refusing to read: file is a directory") == 0 ?
+			     "is a directory, not a rule file" : ctx.err);
+	if (ret > 0)
+		return error("%s:%d: %s", path, ret, ctx.err);
+	strvec_push(&rs->files, path);
+	if (rs->nr == lc.first_new)
+		return error("%s:%d: no [rule NAME] section with keys in this file", path, ctx.lineno ? ctx.lineno : 1);
+	int bad = 0;
+	for (size_t i = lc.first_new; i < rs->nr; i++) {
+		struct rule *r = &rs->v[i];
+		if (r->nacts == 0)
+			bad = error("%s:%d: rule '%s' has no action (add, add-front, remove, replace, linker, env, launcher)",
+				    r->file, r->line, r->name);
+	}
+	return bad;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int ruleset_load_path(struct ruleset *rs, const char *path, int missing_ok)
+{
+	struct stat st;
+	if (stat(path, &st) < 0) {
+		if (missing_ok && errno == ENOENT)
+			return 0;
+		return error("cannot read rules '%s': %s", path, strerror(errno));
+	}
+	if (!S_ISDIR(st.st_mode))
+		return load_file(rs, path);
+	DIR *d = opendir(path);
+	if (!d)
+		return error("cannot read rule directory '%s': %s", path, strerror(errno));
+	struct strvec names = STRVEC_INIT;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' && ends_with(de->d_name, ".ini"))
+			strvec_push(&names, de->d_name);
+	closedir(d);
+	qsort(names.v, names.nr, sizeof(*names.v), cmp_str);
+	int ret = 0;
+	for (size_t i = 0; i < names.nr; i++) {
+		char *p = path_join(path, names.v[i]);
+		if (load_file(rs, p) < 0)
+			ret = -1;
+		free(p);
+	}
+	strvec_clear(&names);
+	return ret;
+}
+
+int ruleset_load(struct ruleset *rs, const char *build_dir)
+{
+	int ret = 0;
+	(void)build_dir;	/* project-local rules need `kshimctl trust`: not yet */
+	if (ruleset_load_path(rs, "/etc/kshim/rules.d", 1) < 0)
+		ret = -1;
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	char *user = NULL;
+	if (xdg && *xdg)
+		user = xasprintf("%s/kshim/rules.d", xdg);
+	else if (home && *home)
+		user = xasprintf("%s/.config/kshim/rules.d", home);
+	if (user && ruleset_load_path(rs, user, 1) < 0)
+		ret = -1;
+	free(user);
+	const char *env = getenv("KSHIM_RULES");
+	if (env && *env) {
+		char *copy = xstrdup(env), *save = NULL;
+		for (char *p = strtok_r(copy, ":", &save); p; p = strtok_r(NULL, ":", &save))
+			if (ruleset_load_path(rs, p, 0) < 0)
+				ret = -1;
+		free(copy);
+	}
+	return ret;
+}

@@ -1,0 +1,22 @@
+/*
+ * toolid: facts about a real tool that are expensive to learn and stable
+ * while the binary does not change, cached by (path, size, mtime) in
+ * ${XDG_CACHE_HOME:-~/.cache}/kshim/tools, one line per tool:
+ *
+ *   <size> <mtime-ns> <major>.<minor>.<patch> <path>
+ *
+ * A changed binary misses the cache and is asked again. The cache is only
+ * an optimization: if it cannot be read or written, the tool is asked.
+ */
+#ifndef KSHIM_TOOLID_H
+#define KSHIM_TOOLID_H
+
+#include <stddef.h>
+
+/* The version in "path --version" (first x.y[.z] of the first line). 0 or -1. */
+int tool_version(const char *path, int v[3]);
+
+/* Run argv with stdout captured (up to cap-1 bytes, NUL-terminated). Exit status or -1. */
+int capture_output(char *const argv[], char *buf, size_t cap);
+
+#endif
