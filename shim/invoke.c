@@ -53,6 +53,8 @@ json_t *invocation_record(const struct invocation *inv)
 	json_object_set_new(rec, "tool", json_bytes(inv->eff.tool ? inv->eff.tool : inv->tool.path ? inv->tool.path : ""));
 	if (inv->eff.launcher)
 		json_object_set_new(rec, "launcher", json_bytes(inv->eff.launcher));
+	if (inv->eff.tool && inv->tool.path && strcmp(inv->eff.tool, inv->tool.path) != 0)
+		json_object_set_new(rec, "tool_resolved", json_bytes(inv->tool.path));	/* before a linker rule */
 	size_t argc = 0;
 	while (inv->argv_in[argc])
 		argc++;

@@ -402,6 +402,10 @@ static int load_file(struct ruleset *rs, const char *path)
 		if (r->nacts == 0)
 			bad = error("%s:%d: rule '%s' has no action (add, add-front, remove, replace, linker, env, launcher)",
 				    r->file, r->line, r->name);
+		for (size_t k = 0; k < r->nacts; k++)
+			if (r->acts[k].kind == ACT_LINKER && r->roles != 1u << ROLE_LD)
+				bad = error("%s:%d: rule '%s': 'linker' needs 'role = ld' (and no other role)", r->file,
+					    r->acts[k].line, r->name);
 	}
 	return bad;
 }

@@ -49,6 +49,32 @@ const struct ctl_cmd ctl_cmds[] = {
 	  "\"output\". Probes are left out; for a file compiled more than once the latest\n"
 	  "call wins.\n\n" BUILD_OPT
 	  "  -o, --output FILE  where to write (default compile_commands.json; '-' = stdout)\n" DIR_OPT },
+	{ "rules", cmd_rules, "check rule files, or show what they do to a call",
+	  "usage: kshimctl rules check [--no-tool] [--against BUILD] [--dir DIR] [FILES...]\n"
+	  "       kshimctl rules test [-v] -- CALL...\n\n"
+	  "check: load the rule files (default: the ones kshim loads: /etc/kshim/rules.d,\n"
+	  "~/.config/kshim/rules.d, $KSHIM_RULES; or FILES) and report, as file:line:\n"
+	  "errors, rules that undo each other, flags the real tool rejects (asked as\n"
+	  "kbuild's cc-option does; --no-tool skips that), and with --against BUILD the\n"
+	  "rules that match no call of that build. Exit 0 clean, 1 findings, 2 usage.\n\n"
+	  "test: what the rules do to one call, without running it: the argv that would\n"
+	  "run and each change with its rule and file:line; -v also lists the rules that\n"
+	  "did not match and the first condition that failed.\n"
+	  "example: kshimctl rules test -- kshim -D__KERNEL__ -O2 -c kernel/fork.c -o kernel/fork.o\n" },
+	{ "explain", cmd_explain, "why a recorded output was made the way it was",
+	  "usage: kshimctl explain [-b BUILD] [--dir DIR] OUTPUT\n\n"
+	  "For the last call that made OUTPUT (as kbuild wrote it, e.g. kernel/fork.o) and\n"
+	  "objtool's rewrite of it, print each argument that rules added, removed or\n"
+	  "replaced, with the rule's name and file:line, then the rules (as the files\n"
+	  "are now) that did not match, each with the first condition that failed.\n" BUILD_OPT DIR_OPT },
+	{ "stale", cmd_stale, "outputs that the current rules would make differently",
+	  "usage: kshimctl stale [-b BUILD] [--invalidate] [--dir DIR]\n\n"
+	  "kbuild rebuilds a target only when its own command line changes, so a changed\n"
+	  "rule file does nothing by itself. stale re-applies the current rules to each\n"
+	  "recorded call of BUILD (default: the last) and lists the outputs whose command,\n"
+	  "tool or environment would differ, one per line: OUTPUT<TAB>why.\n"
+	  "--invalidate removes exactly those files, so that the next make rebuilds them\n"
+	  "and what depends on them, and nothing else.\n" BUILD_OPT DIR_OPT },
 	{ "make", cmd_make, "run make with CC, HOSTCC, LD, HOSTLD and objtool set to kshim",
 	  "usage: kshimctl make [--dir DIR] [--build-id ID] [--] MAKEARGS...\n\n"
 	  "Run make with CC=kshim HOSTCC=kshim LD=kshim-ld HOSTLD=kshim-ld\n"

@@ -1,0 +1,606 @@
+/* kshimctl rules check|test, explain, stale: the rule engine seen from outside. */
+#include "ctl.h"
+#include "classify.h"
+#include "config.h"
+#include "resolve.h"
+#include "rules.h"
+#include "toolid.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A recorded call as rules see it. */
+struct replay {
+	struct strvec argv;	/* as received */
+	struct strvec inputs, outputs;
+	struct rule_subject subj;
+	enum tool_family fam;
+	char *tool;
+};
+
+static void decode_array(const json_t *a, struct strvec *out)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(a, i, v) {
+		char *s = json_bytes_decode(v);
+		strvec_push_nodup(out, s ? s : xstrdup(""));
+	}
+}
+
+static int replay_init(struct replay *rp, const json_t *rec)
+{
+	memset(rp, 0, sizeof(*rp));
+	strvec_init(&rp->argv);
+	strvec_init(&rp->inputs);
+	strvec_init(&rp->outputs);
+	decode_array(json_object_get(rec, "argv"), &rp->argv);
+	decode_array(json_object_get(rec, "inputs"), &rp->inputs);
+	decode_array(json_object_get(rec, "outputs"), &rp->outputs);
+	enum role role;
+	if (!rec_str(rec, "role") || role_parse(rec_str(rec, "role"), &role) < 0 || rp->argv.nr == 0)
+		return -1;
+	int m;
+	for (m = 0; m < MODE__N; m++)
+		if (rec_str(rec, "mode") && strcmp(rec_str(rec, "mode"), mode_str((enum mode)m)) == 0)
+			break;
+	const char *tool = rec_str(rec, "tool_resolved") ? rec_str(rec, "tool_resolved") : rec_str(rec, "tool");
+	rp->tool = xstrdup(tool ? tool : "");
+	rp->fam = role_family(role);
+	rp->subj = (struct rule_subject){ .role = role, .mode = m < MODE__N ? (enum mode)m : MODE_COMPILE,
+					   .probe = rec_bool(rec, "probe"), .outputs = &rp->outputs,
+					   .inputs = &rp->inputs, .tool = rp->tool };
+	return 0;
+}
+
+static void replay_release(struct replay *rp)
+{
+	strvec_clear(&rp->argv);
+	strvec_clear(&rp->inputs);
+	strvec_clear(&rp->outputs);
+	free(rp->tool);
+}
+
+/* The argv a call would run with now: launcher + argv after rules. */
+static void effective_argv(const struct rule_effect *e, const struct replay *rp, struct strvec *out)
+{
+	if (e->launcher)
+		strvec_push(out, e->launcher);
+	if (e->argv_changed) {
+		strvec_pushv(out, e->argv.v);
+	} else {
+		strvec_push(out, e->tool);
+		for (size_t i = 1; i < rp->argv.nr; i++)
+			strvec_push(out, rp->argv.v[i]);
+	}
+}
+
+static int load_rules(struct ruleset *rs, int argc, char **argv)
+{
+	ruleset_init(rs);
+	if (argc == 0)
+		return ruleset_load(rs, NULL);
+	int ret = 0;
+	for (int i = 0; i < argc; i++)
+		if (ruleset_load_path(rs, argv[i], 0) < 0)
+			ret = -1;
+	return ret;
+}
+
+static void print_changes(const json_t *applied, const char *indent)
+{
+	size_t i, k;
+	json_t *r, *c;
+	json_array_foreach(applied, i, r) {
+		json_array_foreach(json_object_get(r, "changes"), k, c) {
+			const char *op = rec_str(c, "op");
+			char *what = NULL;
+			json_t *args = json_object_get(c, strcmp(op, "replace") == 0 ? "from" : "args");
+			if (json_is_array(args)) {
+				char *d = json_dumps(args, JSON_COMPACT);
+				what = d;
+			} else if (json_object_get(c, "to")) {
+				what = json_dumps(json_object_get(c, "to"), JSON_COMPACT | JSON_ENCODE_ANY);
+			}
+			printf("%s%-9s %s", indent, op, what ? what : "");
+			if (strcmp(op, "replace") == 0) {
+				char *to = json_dumps(json_object_get(c, "to"), JSON_COMPACT);
+				printf(" => %s", to);
+				free(to);
+			}
+			printf("   [rule %s, %s]\n", rec_str(r, "rule"), rec_str(c, "at"));
+			free(what);
+		}
+	}
+}
+
+/* ---- rules check ---------------------------------------------------------- */
+
+static int lint_undo(const struct ruleset *rs)
+{
+	int n = 0;
+	for (size_t i = 0; i < rs->nr; i++) {
+		const struct rule *a = &rs->v[i];
+		for (size_t j = i + 1; j < rs->nr; j++) {
+			const struct rule *b = &rs->v[j];
+			if (a->roles && b->roles && !(a->roles & b->roles))
+				continue;
+			for (size_t x = 0; x < a->nacts; x++) {
+				for (size_t y = 0; y < b->nacts; y++) {
+					const struct rule_action *p = &a->acts[x], *q = &b->acts[y];
+					const struct rule_action *add = NULL, *rem = NULL;
+					const struct rule *ra = NULL, *rr = NULL;
+					if ((p->kind == ACT_ADD || p->kind == ACT_ADD_FRONT) && q->kind == ACT_REMOVE)
+						add = p, rem = q, ra = a, rr = b;
+					else if ((q->kind == ACT_ADD || q->kind == ACT_ADD_FRONT) && p->kind == ACT_REMOVE)
+						add = q, rem = p, ra = b, rr = a;
+					if (add) {
+						for (size_t w = 0; w < add->words.nr; w++)
+							for (size_t k = 0; k < rem->words.nr; k++)
+								if (glob_match(rem->words.v[k], add->words.v[w])) {
+									printf("%s:%d: rule '%s' removes '%s' that rule '%s' (%s:%d) adds: they undo each other\n",
+									       rr->file, rem->line, rr->name, add->words.v[w], ra->name,
+									       ra->file, add->line);
+									n++;
+								}
+					}
+					if (p->kind == ACT_REPLACE && q->kind == ACT_REPLACE && p->words.nr == 1 &&
+					    q->words.nr == 1 && p->to.nr == 1 && q->to.nr == 1 &&
+					    strcmp(p->words.v[0], q->to.v[0]) == 0 && strcmp(p->to.v[0], q->words.v[0]) == 0) {
+						printf("%s:%d: rule '%s' replaces '%s' back to '%s' (rule '%s', %s:%d): they undo each other\n",
+						       b->file, q->line, b->name, q->words.v[0], q->to.v[0], a->name, a->file, p->line);
+						n++;
+					}
+				}
+			}
+		}
+	}
+	return n;
+}
+
+/* Ask the tool whether it takes the flags a rule adds (as kbuild's cc-option does). */
+static int lint_tool_accepts(const struct ruleset *rs, const struct config *cfg)
+{
+	int n = 0;
+	for (size_t i = 0; i < rs->nr; i++) {
+		const struct rule *r = &rs->v[i];
+		int cc = !r->roles || (r->roles & ((1u << ROLE_CC) | (1u << ROLE_HOSTCC)));
+		int ld = r->roles == 1u << ROLE_LD;
+		if (!cc && !ld)
+			continue;
+		struct role_name rn = { .role = ld ? ROLE_LD : ROLE_CC };
+		struct resolved_tool t;
+		if (resolve_tool(rn.role, &rn, cfg, NULL, &t) < 0)
+			continue;
+		for (size_t k = 0; k < r->nacts; k++) {
+			const struct rule_action *a = &r->acts[k];
+			const struct strvec *w = a->kind == ACT_REPLACE ? &a->to : &a->words;
+			if (a->kind != ACT_ADD && a->kind != ACT_ADD_FRONT && a->kind != ACT_REPLACE)
+				continue;
+			struct strvec argv = STRVEC_INIT;
+			strvec_push(&argv, t.path);
+			if (ld) {
+				strvec_pushv(&argv, w->v);
+				strvec_push(&argv, "--version");
+			} else {
+				const char *target = NULL;
+				for (size_t c = 0; c < r->nconds; c++)
+					if (strcmp(r->conds[c].key, "target") == 0 && !strpbrk(r->conds[c].words.v[0], "*?["))
+						target = r->conds[c].words.v[0];
+				if (target)
+					strvec_push_nodup(&argv, xasprintf("--target=%s", target));
+				strvec_push(&argv, "-Werror");
+				strvec_pushv(&argv, w->v);
+				const char *tail[] = { "-c", "-x", "c", "/dev/null", "-o", "/dev/null", NULL };
+				strvec_pushv(&argv, (char *const *)tail);
+			}
+			char out[2048];
+			int st = capture_output(argv.v, out, sizeof(out));
+			if (st != 0) {
+				printf("%s:%d: rule '%s': %s rejects it (`%s %s`)\n", r->file, a->line, r->name,
+				       path_basename(t.path), path_basename(t.path), w->v[0]);
+				n++;
+			}
+			strvec_clear(&argv);
+		}
+		resolved_tool_release(&t);
+	}
+	return n;
+}
+
+static int lint_against(struct ctl *ctl, const struct ruleset *rs, const char *build)
+{
+	int n = 0;
+	size_t *hits = xcalloc(rs->nr + 1, sizeof(*hits));
+	for (size_t i = 0; i < ctl->nr; i++) {
+		json_t *rec = ctl->recs[i];
+		if (!rec_is_call(rec) || strcmp(rec_str(rec, "build") ? rec_str(rec, "build") : "", build) != 0)
+			continue;
+		struct replay rp;
+		if (replay_init(&rp, rec) == 0) {
+			struct cmdline cl;
+			cmdline_parse(&cl, rp.fam, rp.argv.v);
+			for (size_t k = 0; k < rs->nr; k++)
+				if (!hits[k] && rule_matches(&rs->v[k], &rp.subj, &cl, NULL))
+					hits[k] = 1;
+			cmdline_release(&cl);
+		}
+		replay_release(&rp);
+	}
+	for (size_t k = 0; k < rs->nr; k++) {
+		if (!hits[k]) {
+			printf("%s:%d: rule '%s' matches no call of build %s\n", rs->v[k].file, rs->v[k].line,
+			       rs->v[k].name, build);
+			n++;
+		}
+	}
+	free(hits);
+	return n;
+}
+
+static int rules_check(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "against", required_argument, NULL, 'a' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "no-tool", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *against = NULL, *dir = NULL;
+	int ask_tool = 1, c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'a': against = optarg; break;
+		case 'd': dir = optarg; break;
+		case 'n': ask_tool = 0; break;
+		case 'h': return ctl_usage(ctl_find_cmd("rules"), stdout);
+		default: return ctl_bad_option("rules check", argv[optind - 1]);
+		}
+	}
+	struct ruleset rs;
+	int parse_bad = load_rules(&rs, argc - optind, argv + optind) < 0;
+	int findings = parse_bad;
+	if (!parse_bad) {
+		struct config cfg;
+		config_init(&cfg);
+		config_load(&cfg);
+		findings += lint_undo(&rs);
+		if (ask_tool)
+			findings += lint_tool_accepts(&rs, &cfg);
+		config_release(&cfg);
+		if (against) {
+			const char *b;
+			if (ctl_find_dir(ctl, dir) < 0 || ctl_load(ctl) < 0 || !(b = ctl_build_select(ctl, against))) {
+				ruleset_release(&rs);
+				return 2;
+			}
+			findings += lint_against(ctl, &rs, b);
+		}
+	}
+	fprintf(stderr, "kshimctl: %zu rule(s) in %zu file(s): %s\n", rs.nr, rs.files.nr,
+		parse_bad ? "errors above" : findings ? "findings above" : "no findings");
+	ruleset_release(&rs);
+	return findings ? 1 : 0;
+}
+
+/* ---- rules test ----------------------------------------------------------- */
+
+static int rules_test(int argc, char **argv)
+{
+	int verbose = 0, c;
+	static const struct option longopts[] = {
+		{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' }, { 0 },
+	};
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+vh", longopts, NULL)) != -1) {
+		if (c == 'v')
+			verbose = 1;
+		else if (c == 'h')
+			return ctl_usage(ctl_find_cmd("rules"), stdout);
+		else
+			return ctl_bad_option("rules test", argv[optind - 1]);
+	}
+	if (optind >= argc) {
+		error("rules test: give the call after --, as in: kshimctl rules test -- kshim -c foo.c -o foo.o");
+		return 2;
+	}
+	char **call = argv + optind;
+	struct role_name rn;
+	if (role_from_name(call[0], &rn) < 0) {
+		error("rules test: '%s' is not a kshim role (kshim, kshim-host, kshim-ld, kshim-objtool, clang-19, ...)", call[0]);
+		return 2;
+	}
+	struct config cfg;
+	config_init(&cfg);
+	struct ruleset rs;
+	ruleset_init(&rs);
+	int ret = 2;
+	struct cmdline cl;
+	struct classification cls;
+	struct resolved_tool t = { 0 };
+	cmdline_parse(&cl, role_family(rn.role), call);
+	classify(&cls, &rn, &cl);
+	if (config_load(&cfg) < 0 || ruleset_load(&rs, NULL) < 0 || resolve_tool(cls.role, &rn, &cfg, NULL, &t) < 0)
+		goto out;
+	struct rule_subject subj = { .role = cls.role, .mode = cls.mode, .probe = cls.probe, .outputs = &cls.outputs,
+				     .inputs = &cls.inputs, .tool = t.path };
+	struct rule_effect eff;
+	if (rules_apply(&rs, &subj, role_family(rn.role), call, &eff) < 0) {
+		rule_effect_release(&eff);
+		goto out;
+	}
+	printf("call: %s %s%s%s, %zu rule(s) loaded from %zu file(s)\n", role_str(cls.role), mode_str(cls.mode),
+	       cls.probe ? " probe: " : "", cls.probe ? cls.probe_why : "", rs.nr, rs.files.nr);
+	printf("runs:");
+	struct replay rp = { .argv = STRVEC_INIT };
+	strvec_pushv(&rp.argv, call);
+	struct strvec run = STRVEC_INIT;
+	effective_argv(&eff, &rp, &run);
+	for (size_t i = 0; i < run.nr; i++)
+		printf(" %s", run.v[i]);
+	printf("\n");
+	for (size_t i = 0; i < eff.env_set.nr; i++)
+		printf("env:  %s\n", eff.env_set.v[i]);
+	for (size_t i = 0; i < eff.env_unset.nr; i++)
+		printf("env:  unset %s\n", eff.env_unset.v[i]);
+	if (json_array_size(eff.applied) == 0)
+		printf("no rule matched\n");
+	print_changes(eff.applied, "  ");
+	if (verbose) {
+		for (size_t i = 0; i < rs.nr; i++) {
+			char *why = NULL;
+			if (!rule_matches(&rs.v[i], &subj, &cl, &why))
+				printf("  not    %-24s %s\n", rs.v[i].name, why);
+			free(why);
+		}
+	}
+	strvec_clear(&run);
+	strvec_clear(&rp.argv);
+	rule_effect_release(&eff);
+	ret = 0;
+out:
+	resolved_tool_release(&t);
+	classification_release(&cls);
+	cmdline_release(&cl);
+	ruleset_release(&rs);
+	config_release(&cfg);
+	return ret;
+}
+
+int cmd_rules(struct ctl *ctl, int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		return ctl_usage(ctl_find_cmd("rules"), argc < 2 ? stderr : stdout), argc < 2 ? 2 : 0;
+	if (strcmp(argv[1], "check") == 0)
+		return rules_check(ctl, argc - 1, argv + 1);
+	if (strcmp(argv[1], "test") == 0)
+		return rules_test(argc - 1, argv + 1);
+	error("rules: unknown subcommand '%s' (check, test)", argv[1]);
+	return 2;
+}
+
+/* ---- explain and stale ---------------------------------------------------- */
+
+/* The last non-probe call of build b (NULL: any) whose outputs hold out. */
+static json_t *find_maker(struct ctl *ctl, const char *out, const char *b, int skip_objtool)
+{
+	for (size_t i = ctl->nr; i-- > 0;) {
+		json_t *rec = ctl->recs[i];
+		if (!rec_is_call(rec) || rec_bool(rec, "probe"))
+			continue;
+		if (b && strcmp(rec_str(rec, "build") ? rec_str(rec, "build") : "", b) != 0)
+			continue;
+		if (skip_objtool && strcmp(rec_str(rec, "role"), "objtool") == 0)
+			continue;
+		size_t k;
+		json_t *o;
+		json_array_foreach(json_object_get(rec, "outputs"), k, o)
+			if (json_string_value(o) && strcmp(json_string_value(o), out) == 0)
+				return rec;
+	}
+	return NULL;
+}
+
+static int parse_dir_build(struct ctl *ctl, int argc, char **argv, const char *cmd, const char **sel, int *flag,
+			   const char *flagname, int *positional)
+{
+	static struct option longopts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "build", required_argument, NULL, 'b' },
+		{ "flag", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	longopts[2].name = flagname;
+	const char *dir = NULL;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+b:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'b': *sel = optarg; break;
+		case 'f': *flag = 1; break;
+		case 'h': ctl_usage(ctl_find_cmd(cmd), stdout); return -1;
+		default: return ctl_bad_option(cmd, argv[optind - 1]);
+		}
+	}
+	*positional = optind;
+	if (ctl_find_dir(ctl, dir) < 0 || ctl_load(ctl) < 0)
+		return 2;
+	return 0;
+}
+
+int cmd_explain(struct ctl *ctl, int argc, char **argv)
+{
+	const char *sel = NULL;
+	int all = 0, pos;
+	int r = parse_dir_build(ctl, argc, argv, "explain", &sel, &all, "all", &pos);
+	if (r)
+		return r < 0 ? 0 : r;
+	if (pos != argc - 1) {
+		error("explain: give one output, as kbuild wrote it (e.g. kernel/fork.o)");
+		return 2;
+	}
+	const char *out = argv[pos], *b = NULL;
+	if (sel && !(b = ctl_build_select(ctl, sel)))
+		return 2;
+	json_t *rec = find_maker(ctl, out, b, 0);
+	if (!rec) {
+		error("explain: no recorded call made '%s'%s%s", out, b ? " in build " : "", b ? b : "");
+		return 1;
+	}
+	/* the call that made it, and objtool's rewrite after it if there was one */
+	json_t *maker = find_maker(ctl, out, rec_str(rec, "build"), 1);
+	json_t *calls[2] = { maker ? maker : rec, maker && maker != rec ? rec : NULL };
+	struct ruleset rs;
+	ruleset_init(&rs);
+	int rules_ok = ruleset_load(&rs, NULL) == 0;
+	for (int n = 0; n < 2 && calls[n]; n++) {
+		json_t *c = calls[n];
+		char st[32];
+		printf("%s: %s %s by %s (build %s, status %s)\n", out, rec_str(c, "role"), rec_str(c, "mode"),
+		       rec_str(c, "tool"), rec_str(c, "build"), rec_status(c, st, sizeof(st)));
+		json_t *applied = json_object_get(c, "rules");
+		if (json_array_size(applied)) {
+			printf("  changes made by rules:\n");
+			print_changes(applied, "    ");
+		} else {
+			printf("  no rule changed this call\n");
+		}
+		if (!rules_ok) {
+			printf("  (the current rule files do not load; see the errors above)\n");
+			continue;
+		}
+		struct replay rp;
+		if (replay_init(&rp, c) < 0)
+			continue;
+		struct cmdline cl;
+		cmdline_parse(&cl, rp.fam, rp.argv.v);
+		int header = 0;
+		for (size_t i = 0; i < rs.nr; i++) {
+			char *why = NULL;
+			if (rule_matches(&rs.v[i], &rp.subj, &cl, &why))
+				continue;
+			if (!header++)
+				printf("  rules that did not match (as the rule files are now):\n");
+			printf("    %-28s %s\n", rs.v[i].name, why);
+			free(why);
+		}
+		cmdline_release(&cl);
+		replay_release(&rp);
+	}
+	ruleset_release(&rs);
+	return 0;
+}
+
+/* Would the current rules run this call differently from how it ran? */
+static int call_is_stale(const json_t *rec, const struct ruleset *rs, char **why)
+{
+	struct replay rp;
+	*why = NULL;
+	if (replay_init(&rp, rec) < 0)
+		return 0;
+	struct rule_effect eff;
+	int stale = 0;
+	if (rules_apply(rs, &rp.subj, rp.fam, rp.argv.v, &eff) == 0) {
+		struct strvec now = STRVEC_INIT, then = STRVEC_INIT;
+		effective_argv(&eff, &rp, &now);
+		decode_array(json_object_get(rec, "argv_run"), &then);
+		if (!strvec_equal(&now, &then)) {
+			stale = 1;
+			*why = xstrdup("its command would change");
+		} else {
+			char *a = json_dumps(eff.applied, JSON_COMPACT);
+			json_t *old = json_object_get(rec, "rules");
+			char *b = old ? json_dumps(old, JSON_COMPACT) : xstrdup("[]");
+			if (eff.env_set.nr || eff.env_unset.nr ? strcmp(a, b) != 0 : 0) {
+				stale = 1;
+				*why = xstrdup("its environment would change");
+			}
+			free(a);
+			free(b);
+		}
+		strvec_clear(&now);
+		strvec_clear(&then);
+	}
+	rule_effect_release(&eff);
+	replay_release(&rp);
+	return stale;
+}
+
+int cmd_stale(struct ctl *ctl, int argc, char **argv)
+{
+	const char *sel = "last";
+	int invalidate = 0, pos;
+	int r = parse_dir_build(ctl, argc, argv, "stale", &sel, &invalidate, "invalidate", &pos);
+	if (r)
+		return r < 0 ? 0 : r;
+	if (pos != argc) {
+		error("stale: unexpected argument '%s'", argv[pos]);
+		return 2;
+	}
+	const char *b = ctl_build_select(ctl, sel);
+	if (!b)
+		return 2;
+	struct ruleset rs;
+	ruleset_init(&rs);
+	if (ruleset_load(&rs, NULL) < 0) {
+		ruleset_release(&rs);
+		error("stale: the rule files do not load; fix them first");
+		return 2;
+	}
+	/* the last non-probe call per output in the build, in log order */
+	json_t *seen = json_object();
+	size_t nstale = 0, nremoved = 0, nfail = 0;
+	for (size_t i = ctl->nr; i-- > 0;) {
+		json_t *rec = ctl->recs[i];
+		if (!rec_is_call(rec) || rec_bool(rec, "probe") || strcmp(rec_str(rec, "build") ? rec_str(rec, "build") : "", b))
+			continue;
+		char *why;
+		int stale = call_is_stale(rec, &rs, &why);
+		const char *cwd = rec_str(rec, "cwd");
+		size_t k;
+		json_t *o;
+		json_array_foreach(json_object_get(rec, "outputs"), k, o) {
+			const char *out = json_string_value(o);
+			if (!out || strcmp(out, "-") == 0)
+				continue;
+			char *abs = path_join(cwd ? cwd : ".", out);
+			json_t *prev = json_object_get(seen, abs);
+			/* an output is stale if any call that made or rewrote it is */
+			if (stale && !json_is_true(prev)) {
+				json_object_set_new(seen, abs, json_true());
+				nstale++;
+				printf("%s\t%s (%s %s)\n", out, why, rec_str(rec, "role"), rec_str(rec, "mode"));
+				if (invalidate) {
+					if (unlink(abs) == 0 || errno == ENOENT) {
+						nremoved++;
+					} else {
+						warning("cannot remove '%s': %s", abs, strerror(errno));
+						nfail++;
+					}
+				}
+			} else if (!prev) {
+				json_object_set_new(seen, abs, json_false());
+			}
+			free(abs);
+		}
+		free(why);
+	}
+	json_decref(seen);
+	ruleset_release(&rs);
+	fprintf(stderr, "kshimctl: %zu output(s) of build %s would be made differently by the current rules%s\n", nstale, b,
+		invalidate ? "" : " (--invalidate removes them so that make rebuilds exactly those)");
+	if (invalidate)
+		fprintf(stderr, "kshimctl: removed %zu; the next make rebuilds them and what depends on them\n", nremoved);
+	return nfail ? 1 : 0;
+}
