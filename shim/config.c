@@ -100,8 +100,13 @@ static char *reader_gets(char *str, int num, void *stream)
 		str[0] = '\0';	/* hand inih an empty line */
 	}
 	const char *p = str + strspn(str, " \t");
-	if (*p == '[')
+	if (*p == '[') {
 		r->ctx->section_line = r->ctx->lineno;
+		if (!strchr(p, ']') && !r->ctx->err_line) {
+			r->ctx->err_line = r->ctx->lineno;
+			snprintf(r->ctx->err, sizeof(r->ctx->err), "unterminated section header (missing ']')");
+		}
+	}
 	if (r->ctx->require_utf8 && !utf8_valid(str, strlen(str)) && !r->ctx->err_line) {
 		r->ctx->err_line = r->ctx->lineno;
 		snprintf(r->ctx->err, sizeof(r->ctx->err), "bytes that are not UTF-8");

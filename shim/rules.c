@@ -425,6 +425,8 @@ int ruleset_load_path(struct ruleset *rs, const char *path, int missing_ok)
 	}
 	if (!S_ISDIR(st.st_mode))
 		return load_file(rs, path);
+	if (ends_with(path, ".ini"))
+		return error("%s: is a directory, not a rule file", path);
 	DIR *d = opendir(path);
 	if (!d)
 		return error("cannot read rule directory '%s': %s", path, strerror(errno));
@@ -436,6 +438,9 @@ int ruleset_load_path(struct ruleset *rs, const char *path, int missing_ok)
 	closedir(d);
 	qsort(names.v, names.nr, sizeof(*names.v), cmp_str);
 	int ret = 0;
+	/* a directory named explicitly (KSHIM_RULES, rules check) must hold rules */
+	if (!missing_ok && names.nr == 0)
+		ret = error("%s: no .ini rule files in this directory", path);
 	for (size_t i = 0; i < names.nr; i++) {
 		char *p = path_join(path, names.v[i]);
 		if (load_file(rs, p) < 0)
