@@ -89,16 +89,20 @@ bench-quick: all
 	@bench/run --quick
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(PREFIX)/share/kshim/rules
 	install -m 755 $(O)/kshim $(O)/kshimctl $(DESTDIR)$(BINDIR)/
 	for l in $(ROLE_LINKS); do ln -sf kshim $(DESTDIR)$(BINDIR)/$$l; done
 	install -m 755 scripts/kshim-demo scripts/kshim-qemu-boot $(DESTDIR)$(LIBEXECDIR)/
 	install -m 644 doc/kshim.1 doc/kshimctl.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 doc/kshim-rules.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 rules/*.ini $(DESTDIR)$(PREFIX)/share/kshim/rules/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kshim $(DESTDIR)$(BINDIR)/kshimctl $(addprefix $(DESTDIR)$(BINDIR)/,$(ROLE_LINKS))
 	rm -rf $(DESTDIR)$(LIBEXECDIR)
-	rm -f $(DESTDIR)$(MANDIR)/man1/kshim.1 $(DESTDIR)$(MANDIR)/man1/kshimctl.1
+	rm -f $(DESTDIR)$(MANDIR)/man1/kshim.1 $(DESTDIR)$(MANDIR)/man1/kshimctl.1 $(DESTDIR)$(MANDIR)/man5/kshim-rules.5
+	rm -rf $(DESTDIR)$(PREFIX)/share/kshim
 
 clean:
 	rm -rf build build-san

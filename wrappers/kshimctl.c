@@ -70,9 +70,10 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "stale", cmd_stale, "outputs that the current rules would make differently",
 	  "usage: kshimctl stale [-b BUILD] [--invalidate] [--dir DIR]\n\n"
 	  "kbuild rebuilds a target only when its own command line changes, so a changed\n"
-	  "rule file does nothing by itself. stale re-applies the current rules to each\n"
-	  "recorded call of BUILD (default: the last) and lists the outputs whose command,\n"
-	  "tool or environment would differ, one per line: OUTPUT<TAB>why.\n"
+	  "rule file does nothing by itself. stale re-applies the current rules to the\n"
+	  "newest recorded call that made each output (and objtool's rewrite of it), in\n"
+	  "all builds or only BUILD, and lists the outputs whose command, tool or\n"
+	  "environment would differ, one per line: OUTPUT<TAB>why.\n"
 	  "--invalidate removes exactly those files, so that the next make rebuilds them\n"
 	  "and what depends on them, and nothing else.\n" BUILD_OPT DIR_OPT },
 	{ "make", cmd_make, "run make with CC, HOSTCC, LD, HOSTLD and objtool set to kshim",
@@ -86,7 +87,7 @@ const struct ctl_cmd ctl_cmds[] = {
 	  "  --dir DIR        the log directory\n\n"
 	  "example: kshimctl make -- LLVM=-19 -j\"$(nproc)\" bzImage\n" },
 	{ "demo", cmd_demo, "build Debian's linux-source-6.12 through kshim and boot it in QEMU",
-	  "usage: kshimctl demo [--cache DIR] [--out DIR] [--jobs N] [--no-boot] [--clean]\n\n"
+	  "usage: kshimctl demo [--cache DIR] [--out DIR] [--jobs N] [--no-boot] [--config-only] [--clean]\n\n"
 	  "Extract /usr/src/linux-source-6.12.tar.xz once into the cache, configure a\n"
 	  "tinyconfig-based x86_64 kernel (serial console, initramfs, ORC so objtool runs),\n"
 	  "build it through 'kshimctl make' with LLVM=-19, and boot it in QEMU (TCG) with a\n"

@@ -539,7 +539,7 @@ static int call_is_stale(const json_t *rec, const struct ruleset *rs, char **why
 
 int cmd_stale(struct ctl *ctl, int argc, char **argv)
 {
-	const char *sel = "last";
+	const char *sel = NULL;
 	int invalidate = 0, pos;
 	int r = parse_dir_build(ctl, argc, argv, "stale", &sel, &invalidate, "invalidate", &pos);
 	if (r)
@@ -548,8 +548,8 @@ int cmd_stale(struct ctl *ctl, int argc, char **argv)
 		error("stale: unexpected argument '%s'", argv[pos]);
 		return 2;
 	}
-	const char *b = ctl_build_select(ctl, sel);
-	if (!b)
+	const char *b = NULL;
+	if (sel && !(b = ctl_build_select(ctl, sel)))
 		return 2;
 	struct ruleset rs;
 	ruleset_init(&rs);
@@ -558,16 +558,23 @@ int cmd_stale(struct ctl *ctl, int argc, char **argv)
 		error("stale: the rule files do not load; fix them first");
 		return 2;
 	}
-	/* the last non-probe call per output in the build, in log order */
-	json_t *seen = json_object();
+	/*
+	 * Newest first. Per output only the newest call that made it counts, and
+	 * objtool's rewrites after that call; older records were superseded by a
+	 * rebuild. state: absent = not seen, 1 = maker seen, 2 = listed stale.
+	 */
+	json_t *state = json_object();
 	size_t nstale = 0, nremoved = 0, nfail = 0;
 	for (size_t i = ctl->nr; i-- > 0;) {
 		json_t *rec = ctl->recs[i];
-		if (!rec_is_call(rec) || rec_bool(rec, "probe") || strcmp(rec_str(rec, "build") ? rec_str(rec, "build") : "", b))
+		if (!rec_is_call(rec) || rec_bool(rec, "probe"))
 			continue;
-		char *why;
-		int stale = call_is_stale(rec, &rs, &why);
+		if (b && strcmp(rec_str(rec, "build") ? rec_str(rec, "build") : "", b) != 0)
+			continue;
+		int objtool = strcmp(rec_str(rec, "role") ? rec_str(rec, "role") : "", "objtool") == 0;
 		const char *cwd = rec_str(rec, "cwd");
+		char *why = NULL;
+		int evaluated = 0, stale = 0;
 		size_t k;
 		json_t *o;
 		json_array_foreach(json_object_get(rec, "outputs"), k, o) {
@@ -575,30 +582,36 @@ int cmd_stale(struct ctl *ctl, int argc, char **argv)
 			if (!out || strcmp(out, "-") == 0)
 				continue;
 			char *abs = path_join(cwd ? cwd : ".", out);
-			json_t *prev = json_object_get(seen, abs);
-			/* an output is stale if any call that made or rewrote it is */
-			if (stale && !json_is_true(prev)) {
-				json_object_set_new(seen, abs, json_true());
-				nstale++;
-				printf("%s\t%s (%s %s)\n", out, why, rec_str(rec, "role"), rec_str(rec, "mode"));
-				if (invalidate) {
-					if (unlink(abs) == 0 || errno == ENOENT) {
-						nremoved++;
-					} else {
-						warning("cannot remove '%s': %s", abs, strerror(errno));
-						nfail++;
-					}
+			json_int_t st = json_integer_value(json_object_get(state, abs));
+			if (st == 0) {
+				if (!evaluated) {
+					stale = call_is_stale(rec, &rs, &why);
+					evaluated = 1;
 				}
-			} else if (!prev) {
-				json_object_set_new(seen, abs, json_false());
+				if (stale) {
+					nstale++;
+					printf("%s\t%s (%s %s)\n", out, why, rec_str(rec, "role"), rec_str(rec, "mode"));
+					if (invalidate) {
+						if (unlink(abs) == 0 || errno == ENOENT) {
+							nremoved++;
+						} else {
+							warning("cannot remove '%s': %s", abs, strerror(errno));
+							nfail++;
+						}
+					}
+					json_object_set_new(state, abs, json_integer(2));
+				} else if (!objtool) {
+					json_object_set_new(state, abs, json_integer(1));
+				}
 			}
 			free(abs);
 		}
 		free(why);
 	}
-	json_decref(seen);
+	json_decref(state);
 	ruleset_release(&rs);
-	fprintf(stderr, "kshimctl: %zu output(s) of build %s would be made differently by the current rules%s\n", nstale, b,
+	fprintf(stderr, "kshimctl: %zu output(s)%s%s would be made differently by the current rules%s\n", nstale,
+		b ? " of build " : "", b ? b : "",
 		invalidate ? "" : " (--invalidate removes them so that make rebuilds exactly those)");
 	if (invalidate)
 		fprintf(stderr, "kshimctl: removed %zu; the next make rebuilds them and what depends on them\n", nremoved);
