@@ -228,12 +228,7 @@ int config_load(struct config *cfg)
 	int ret = 0;
 	if (config_load_file(cfg, "/etc/kshim/config.ini", 1) < 0)
 		ret = -1;
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	char *user = NULL;
-	if (xdg && *xdg)
-		user = xasprintf("%s/kshim/config.ini", xdg);
-	else if (home && *home)
-		user = xasprintf("%s/.config/kshim/config.ini", home);
+	char *user = user_config_path("kshim/config.ini");
 	if (user && config_load_file(cfg, user, 1) < 0)
 		ret = -1;
 	free(user);

@@ -457,12 +457,7 @@ int ruleset_load(struct ruleset *rs, const char *build_dir)
 	(void)build_dir;	/* project-local rules need `kshimctl trust`: not yet */
 	if (ruleset_load_path(rs, "/etc/kshim/rules.d", 1) < 0)
 		ret = -1;
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	char *user = NULL;
-	if (xdg && *xdg)
-		user = xasprintf("%s/kshim/rules.d", xdg);
-	else if (home && *home)
-		user = xasprintf("%s/.config/kshim/rules.d", home);
+	char *user = user_config_path("kshim/rules.d");
 	if (user && ruleset_load_path(rs, user, 1) < 0)
 		ret = -1;
 	free(user);

@@ -51,23 +51,13 @@ int capture_output(char *const argv[], char *buf, size_t cap)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-static char *cache_path(void)
-{
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-	if (xdg && *xdg)
-		return xasprintf("%s/kshim/tools", xdg);
-	if (home && *home)
-		return xasprintf("%s/.cache/kshim/tools", home);
-	return NULL;
-}
-
 int tool_version(const char *path, int v[3])
 {
 	struct stat st;
 	if (stat(path, &st) < 0)
 		return -1;
 	long long mt = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-	char *cp = cache_path(), *text = NULL;
+	char *cp = user_cache_path("kshim/tools"), *text = NULL;
 	if (cp && read_file(cp, &text, NULL) == 0) {
 		for (char *line = text, *nl; line && *line; line = nl ? nl + 1 : NULL) {
 			nl = strchr(line, '\n');

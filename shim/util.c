@@ -341,6 +341,26 @@ int glob_check(const char *p, const char **why)
 	return 0;
 }
 
+static char *xdg_path(const char *var, const char *home_sub, const char *rel)
+{
+	const char *xdg = getenv(var), *home = getenv("HOME");
+	if (xdg && *xdg)
+		return xasprintf("%s/%s", xdg, rel);
+	if (home && *home)
+		return xasprintf("%s/%s/%s", home, home_sub, rel);
+	return NULL;
+}
+
+char *user_config_path(const char *rel)
+{
+	return xdg_path("XDG_CONFIG_HOME", ".config", rel);
+}
+
+char *user_cache_path(const char *rel)
+{
+	return xdg_path("XDG_CACHE_HOME", ".cache", rel);
+}
+
 int utf8_valid(const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;

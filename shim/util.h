@@ -55,6 +55,13 @@ int glob_match(const char *pattern, const char *str);
 /* 0 if pattern is a well-formed glob, else -1 (unterminated class, ...). */
 int glob_check(const char *pattern, const char **why);
 
+/*
+ * ${XDG_CONFIG_HOME:-$HOME/.config}/rel and ${XDG_CACHE_HOME:-$HOME/.cache}/rel
+ * (heap strings), or NULL when neither variable is set.
+ */
+char *user_config_path(const char *rel);
+char *user_cache_path(const char *rel);
+
 /* 1 if s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
 int utf8_valid(const char *s, size_t n);
 
