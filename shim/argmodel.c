@@ -219,10 +219,21 @@ const struct opt_spec *argmodel_lookup(enum tool_family fam, const char *s, cons
 		return NULL;
 	}
 
-	/* clang: the longest joined option that is a prefix of the element. */
+	/*
+	 * clang: the longest joined option that is a prefix of the element. Every
+	 * name is at least two characters and the table is sorted, so the
+	 * candidates are the block of names that share the element's first two.
+	 */
 	const struct opt_spec *best = NULL;
-	size_t best_len = 0;
-	for (size_t i = 0; i < t->nr; i++) {
+	size_t best_len = 0, lo = 0, hi = t->nr;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strncmp(t->v[mid].name, key, 2) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < t->nr && strncmp(t->v[i].name, key, 2) == 0; i++) {
 		const struct opt_spec *o = &t->v[i];
 		if (!(o->flags & OPT_JOINED))
 			continue;
@@ -306,6 +317,8 @@ int argmodel_expand_atfiles(char *const *argv, struct strvec *out)
 	return n;
 }
 
+static void parse_args(struct cmdline *cl, size_t from);
+
 void cmdline_parse(struct cmdline *cl, enum tool_family fam, char *const *argv)
 {
 	memset(cl, 0, sizeof(*cl));
@@ -317,14 +330,19 @@ void cmdline_parse(struct cmdline *cl, enum tool_family fam, char *const *argv)
 		cl->expanded = argmodel_expand_atfiles(argv, &cl->argv) > 0;
 	}
 
+	cl->args = xcalloc(cl->argv.nr + 1, sizeof(*cl->args));
+	if (cl->argv.nr == 0)
+		return;
+	cl->args[cl->nr++] = (struct arg){ .index = 0, .count = 1, .value = cl->argv.v[0] };
+	parse_args(cl, 1);
+}
+
+/* Split cl->argv.v[from..] into args (cl->args has room for every element). */
+static void parse_args(struct cmdline *cl, size_t from)
+{
 	char **v = cl->argv.v;
 	size_t n = cl->argv.nr;
-	cl->args = xcalloc(n + 1, sizeof(*cl->args));
-	if (n == 0)
-		return;
-	cl->args[cl->nr++] = (struct arg){ .index = 0, .count = 1, .value = v[0] };
-
-	for (size_t i = 1; i < n; i++) {
+	for (size_t i = from; i < n; i++) {
 		struct arg *a = &cl->args[cl->nr++];
 		const char *s = v[i];
 		a->index = i;
@@ -335,7 +353,7 @@ void cmdline_parse(struct cmdline *cl, enum tool_family fam, char *const *argv)
 		}
 		a->is_option = 1;
 		const char *joined;
-		a->spec = argmodel_lookup(fam, s, &joined);
+		a->spec = argmodel_lookup(cl->fam, s, &joined);
 		if (!a->spec)
 			continue;
 		if (joined) {
@@ -347,6 +365,19 @@ void cmdline_parse(struct cmdline *cl, enum tool_family fam, char *const *argv)
 			}
 		}
 	}
+}
+
+int cmdline_append(struct cmdline *cl, char *const *more)
+{
+	const struct arg *last = cl->nr ? &cl->args[cl->nr - 1] : NULL;
+	if (!last || (last->spec && (last->spec->flags & OPT_SEP) && !last->value && last->is_option))
+		return -1;
+	size_t from = cl->argv.nr;
+	/* args point at the strings, which stay where they are; only the arrays grow */
+	strvec_pushv(&cl->argv, more);
+	cl->args = xrealloc(cl->args, (cl->argv.nr + 1) * sizeof(*cl->args));
+	parse_args(cl, from);
+	return 0;
 }
 
 void cmdline_release(struct cmdline *cl)

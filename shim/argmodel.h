@@ -84,6 +84,12 @@ void argmodel_split_response(const char *text, struct strvec *out);
 /* Parse argv (argv[0] included) into cl. cl must be released with cmdline_release. */
 void cmdline_parse(struct cmdline *cl, enum tool_family fam, char *const *argv);
 void cmdline_release(struct cmdline *cl);
+/*
+ * Parse more elements appended to the end of the command line (no @file
+ * expansion). Returns -1, changing nothing, when the last argument is an
+ * option still waiting for its separate value: then parse the whole again.
+ */
+int cmdline_append(struct cmdline *cl, char *const *more);
 
 /* The first arg whose spec has name, or NULL. */
 const struct arg *cmdline_find(const struct cmdline *cl, const char *name);

@@ -88,14 +88,14 @@ static int tool_name_matches(const char *want, const char *path)
 	return glob_match(want, b) || (strncmp(b, want, n) == 0 && b[n] == '-');
 }
 
-static char *fail_why(const struct rule *r, int line, const char *key, const char *what)
-{
-	return xasprintf("%s:%d: %s: %s", r->file, line ? line : r->line, key, what);
-}
+/* The "why not" message, built only when the caller asked for it. */
+#define WHY(w, ...) ((w) ? xasprintf(__VA_ARGS__) : NULL)
+#define fail_why(R_, L_, K_, W_) WHY(want_why, "%s:%d: %s: %s", (R_)->file, (L_) ? (L_) : (R_)->line, K_, W_)
 
 int rule_matches(const struct rule *r, const struct rule_subject *s, const struct cmdline *cl, char **why)
 {
 	char *w = NULL;
+	const int want_why = why != NULL;
 	if (s->probe && r->probes == 0) {
 		w = fail_why(r, r->line, "probes", "the call is a probe and the rule does not say 'probes = yes'");
 		goto no;
@@ -132,7 +132,7 @@ int rule_matches(const struct rule *r, const struct rule_subject *s, const struc
 		} else if (strcmp(c->key, "has") == 0) {
 			for (size_t k = 0; k < wv->nr; k++) {
 				if (!any_arg_matches(cl, wv->v[k])) {
-					char *m = xasprintf("the call has no '%s'", wv->v[k]);
+					char *m = WHY(want_why, "the call has no '%s'", wv->v[k]);
 					w = fail_why(r, c->line, "has", m);
 					free(m);
 					goto no;
@@ -141,7 +141,7 @@ int rule_matches(const struct rule *r, const struct rule_subject *s, const struc
 		} else if (strcmp(c->key, "lacks") == 0) {
 			for (size_t k = 0; k < wv->nr; k++) {
 				if (any_arg_matches(cl, wv->v[k])) {
-					char *m = xasprintf("the call has '%s'", wv->v[k]);
+					char *m = WHY(want_why, "the call has '%s'", wv->v[k]);
 					w = fail_why(r, c->line, "lacks", m);
 					free(m);
 					goto no;
@@ -153,14 +153,14 @@ int rule_matches(const struct rule *r, const struct rule_subject *s, const struc
 			for (size_t k = 0; k < wv->nr && !ok; k++)
 				ok = glob_match(wv->v[k], val);
 			if (!ok) {
-				char *m = xasprintf("the call's %s is '%s'", c->key, *val ? val : "(none)");
+				char *m = WHY(want_why, "the call's %s is '%s'", c->key, *val ? val : "(none)");
 				w = fail_why(r, c->line, c->key, m);
 				free(m);
 				goto no;
 			}
 		} else if (strcmp(c->key, "tool") == 0) {
 			if (!s->tool || !tool_name_matches(r->tool_name, s->tool)) {
-				char *m = xasprintf("the tool is '%s'", s->tool ? path_basename(s->tool) : "?");
+				char *m = WHY(want_why, "the tool is '%s'", s->tool ? path_basename(s->tool) : "?");
 				w = fail_why(r, c->line, "tool", m);
 				free(m);
 				goto no;
@@ -172,7 +172,7 @@ int rule_matches(const struct rule *r, const struct rule_subject *s, const struc
 					goto no;
 				}
 				if (!version_in_range(v, r->ver, r->nver)) {
-					char *m = xasprintf("the tool's version is %d.%d.%d", v[0], v[1], v[2]);
+					char *m = WHY(want_why, "the tool's version is %d.%d.%d", v[0], v[1], v[2]);
 					w = fail_why(r, c->line, "tool", m);
 					free(m);
 					goto no;
@@ -268,10 +268,19 @@ int rules_apply(const struct ruleset *rs, const struct rule_subject *subj, enum 
 
 	cmdline_parse(&cl, fam, argv);
 	strvec_pushv(&eff->argv, cl.argv.v);
-	int ret = 0;
+	int ret = 0, cl_stale = 0, only_appended = 1;
 
 	for (size_t i = 0; i < rs->nr && ret == 0; i++) {
 		const struct rule *r = &rs->v[i];
+		/* re-parse only for a rule that looks at the arguments, and only if they changed */
+		if (cl_stale && r->needs_args) {
+			if (!only_appended || cmdline_append(&cl, eff->argv.v + cl.argv.nr) < 0) {
+				cmdline_release(&cl);
+				cmdline_parse(&cl, fam, eff->argv.v);
+			}
+			cl_stale = 0;
+			only_appended = 1;
+		}
 		if (!rule_matches(r, subj, &cl, NULL))
 			continue;
 		json_t *changes = json_array();
@@ -282,6 +291,8 @@ int rules_apply(const struct ruleset *rs, const struct rule_subject *subj, enum 
 			switch (act->kind) {
 			case ACT_ADD:
 			case ACT_ADD_FRONT:
+				if (act->kind == ACT_ADD_FRONT)
+					only_appended = 0;
 				c = change(r, act, act->kind == ACT_ADD ? "add" : "add-front");
 				json_object_set_new(c, "args", words_json(act->words.v, act->words.nr));
 				for (size_t w = 0; w < act->words.nr; w++) {
@@ -306,6 +317,7 @@ int rules_apply(const struct ruleset *rs, const struct rule_subject *subj, enum 
 					strvec_clear(&eff->argv);
 					strvec_pushv(&eff->argv, out.v);
 					argv_touched = 1;
+					only_appended = 0;
 				} else {
 					json_decref(hits);
 				}
@@ -345,10 +357,15 @@ int rules_apply(const struct ruleset *rs, const struct rule_subject *subj, enum 
 			}
 			/* later actions and later rules see the argv as it is now */
 			if (argv_touched) {
-				cmdline_release(&cl);
-				cmdline_parse(&cl, fam, eff->argv.v);
 				argv_touched = 0;
 				eff->argv_changed = 1;
+				cl_stale = 1;
+				if (k + 1 < r->nacts && (r->acts[k + 1].kind == ACT_REMOVE || r->acts[k + 1].kind == ACT_REPLACE)) {
+					cmdline_release(&cl);
+					cmdline_parse(&cl, fam, eff->argv.v);
+					cl_stale = 0;
+					only_appended = 1;
+				}
 			}
 		}
 		char *at = xasprintf("%s:%d", r->file, r->line);

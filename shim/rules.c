@@ -15,6 +15,7 @@ void ruleset_init(struct ruleset *rs)
 {
 	memset(rs, 0, sizeof(*rs));
 	strvec_init(&rs->files);
+	rs->names = json_object();
 }
 
 static void rule_release(struct rule *r)
@@ -39,6 +40,7 @@ void ruleset_release(struct ruleset *rs)
 		rule_release(&rs->v[i]);
 	free(rs->v);
 	strvec_clear(&rs->files);
+	json_decref(rs->names);
 	memset(rs, 0, sizeof(*rs));
 }
 
@@ -175,14 +177,15 @@ static struct rule *current_rule(struct ini_ctx *ctx, const char *section)
 		ctx->lineno = ctx->section_line;
 		return NULL;
 	}
-	for (size_t i = 0; i < rs->nr; i++) {
-		if (strcmp(rs->v[i].name, name) == 0) {
-			snprintf(ctx->err, sizeof(ctx->err), "duplicate rule name '%s' (first defined at %s:%d)", name,
-				 rs->v[i].file, rs->v[i].line);
-			ctx->lineno = ctx->section_line;
-			return NULL;
-		}
+	json_t *seen = json_object_get(rs->names, name);
+	if (seen) {
+		const struct rule *first = &rs->v[json_integer_value(seen)];
+		snprintf(ctx->err, sizeof(ctx->err), "duplicate rule name '%s' (first defined at %s:%d)", name,
+			 first->file, first->line);
+		ctx->lineno = ctx->section_line;
+		return NULL;
 	}
+	json_object_set_new(rs->names, name, json_integer((json_int_t)rs->nr));
 	rs->v = xrealloc(rs->v, (rs->nr + 1) * sizeof(*rs->v));
 	struct rule *r = &rs->v[rs->nr++];
 	memset(r, 0, sizeof(*r));
@@ -304,7 +307,7 @@ static int rule_handler(struct ini_ctx *ctx, const char *section, const char *ke
 			}
 		}
 		struct rule_action *a = new_action(r, k, line);
-		strvec_pushv(&a->words, words.v);
+		strvec_move(&a->words, &words);
 	} else if (strcmp(key, "replace") == 0) {
 		size_t arrow;
 		for (arrow = 0; arrow < words.nr; arrow++)
@@ -341,7 +344,7 @@ static int rule_handler(struct ini_ctx *ctx, const char *section, const char *ke
 			}
 		}
 		struct rule_action *a = new_action(r, ACT_ENV, line);
-		strvec_pushv(&a->words, words.v);
+		strvec_move(&a->words, &words);
 	} else {
 		size_t k;
 		for (k = 0; k < ARRAY_SIZE(cond_keys); k++)
@@ -373,7 +376,7 @@ static int rule_handler(struct ini_ctx *ctx, const char *section, const char *ke
 		c->key = cond_keys[k];
 		c->line = line;
 		strvec_init(&c->words);
-		strvec_pushv(&c->words, words.v);
+		strvec_move(&c->words, &words);
 	}
 	ok = 1;
 out:
@@ -402,10 +405,18 @@ static int load_file(struct ruleset *rs, const char *path)
 		if (r->nacts == 0)
 			bad = error("%s:%d: rule '%s' has no action (add, add-front, remove, replace, linker, env, launcher)",
 				    r->file, r->line, r->name);
-		for (size_t k = 0; k < r->nacts; k++)
+		for (size_t k = 0; k < r->nacts; k++) {
 			if (r->acts[k].kind == ACT_LINKER && r->roles != 1u << ROLE_LD)
 				bad = error("%s:%d: rule '%s': 'linker' needs 'role = ld' (and no other role)", r->file,
 					    r->acts[k].line, r->name);
+			if (r->acts[k].kind == ACT_REMOVE || r->acts[k].kind == ACT_REPLACE)
+				r->needs_args = 1;
+		}
+		for (size_t k = 0; k < r->nconds; k++) {
+			const char *key = r->conds[k].key;
+			if (!strcmp(key, "has") || !strcmp(key, "lacks") || !strcmp(key, "target") || !strcmp(key, "arch"))
+				r->needs_args = 1;
+		}
 	}
 	return bad;
 }

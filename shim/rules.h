@@ -85,12 +85,14 @@ struct rule {
 	struct rule_action *acts;
 	size_t nacts;
 	int role_line, mode_line, probes_line;
+	int needs_args;		/* has has/lacks/target/arch, or remove/replace: looks at the arguments */
 };
 
 struct ruleset {
 	struct rule *v;
 	size_t nr;
 	struct strvec files;	/* in load order */
+	json_t *names;		/* rule name -> index, for duplicate detection */
 };
 
 void ruleset_init(struct ruleset *rs);

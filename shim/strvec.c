@@ -87,6 +87,19 @@ void strvec_clear(struct strvec *sv)
 	strvec_init(sv);
 }
 
+void strvec_move(struct strvec *dst, struct strvec *src)
+{
+	if (dst->nr == 0 && dst->v == strvec_empty_array) {
+		*dst = *src;
+	} else {
+		for (size_t i = 0; i < src->nr; i++)
+			strvec_push_nodup(dst, src->v[i]);
+		if (src->v != strvec_empty_array)
+			free(src->v);
+	}
+	strvec_init(src);
+}
+
 int strvec_equal(const struct strvec *a, const struct strvec *b)
 {
 	if (a->nr != b->nr)

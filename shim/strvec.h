@@ -29,6 +29,8 @@ void strvec_insert(struct strvec *sv, size_t pos, const char *s);
 void strvec_remove(struct strvec *sv, size_t pos, size_t n);
 void strvec_replace(struct strvec *sv, size_t pos, const char *s);
 void strvec_clear(struct strvec *sv);
+/* Move src's strings to the end of dst (no copies); src is left empty. */
+void strvec_move(struct strvec *dst, struct strvec *src);
 int strvec_equal(const struct strvec *a, const struct strvec *b);
 
 #endif
