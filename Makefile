@@ -52,9 +52,9 @@ $(O)/kshimctl: $(O)/wrappers/kshimctl.o $(CTL_OBJS) $(O)/libkshim.a Makefile
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/%)
 
-$(O)/tests/%: tests/unit/%.c $(O)/libkshim.a
+$(O)/tests/%: tests/unit/%.c tests/unit/unit.h $(O)/libkshim.a
 	@mkdir -p $(dir $@)
-	$(CC) $(KSHIM_CFLAGS) -o $@ $< $(O)/libkshim.a -lcmocka $(LDLIBS_CTL) $(EXTRA_LDFLAGS)
+	$(CC) $(KSHIM_CFLAGS) -Itests/unit -o $@ $< $(O)/libkshim.a -lcmocka $(LDLIBS_CTL) $(EXTRA_LDFLAGS)
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done

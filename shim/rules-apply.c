@@ -265,6 +265,12 @@ int rules_apply(const struct ruleset *rs, const struct rule_subject *subj, enum 
 	strvec_init(&eff->env_unset);
 	eff->tool = xstrdup(subj->tool);
 	eff->applied = json_array();
+	if (rs->nr == 0) {
+		/* nothing to apply: do not parse the argv a second time on every call */
+		strvec_pushv(&eff->argv, argv);
+		strvec_replace(&eff->argv, 0, eff->tool);
+		return 0;
+	}
 
 	cmdline_parse(&cl, fam, argv);
 	strvec_pushv(&eff->argv, cl.argv.v);

@@ -12,19 +12,11 @@
 
 #include "argmodel.h"
 #include "util.h"
+#include "unit.h"
 
 static void parse(struct cmdline *cl, enum tool_family fam, const char *const *argv)
 {
 	cmdline_parse(cl, fam, (char *const *)argv);
-}
-
-/* the arg that starts at argv element `index` */
-static const struct arg *arg_at(const struct cmdline *cl, size_t index)
-{
-	for (size_t i = 0; i < cl->nr; i++)
-		if (cl->args[i].index == index)
-			return &cl->args[i];
-	return NULL;
 }
 
 static void test_tables_sorted(void **state)

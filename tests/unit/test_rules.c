@@ -12,6 +12,7 @@
 
 #include "rules.h"
 #include "util.h"
+#include "unit.h"
 
 static void test_version_parse_and_ranges(void **state)
 {
@@ -51,14 +52,6 @@ static void test_version_from_tool_output(void **state)
 	assert_int_equal(v[1], 40);
 	/* "x86_64" and "3~deb12u1" are not versions; the first line only */
 	assert_int_equal(version_from_output("x86_64 tool\n1.2.3\n", v), -1);
-}
-
-static const struct arg *arg_at(const struct cmdline *cl, size_t index)
-{
-	for (size_t i = 0; i < cl->nr; i++)
-		if (cl->args[i].index == index)
-			return &cl->args[i];
-	return NULL;
 }
 
 static void test_arg_matching(void **state)
