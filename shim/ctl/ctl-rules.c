@@ -377,8 +377,12 @@ out:
 
 int cmd_rules(struct ctl *ctl, int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
-		return ctl_usage(ctl_find_cmd("rules"), argc < 2 ? stderr : stdout), argc < 2 ? 2 : 0;
+	if (argc < 2) {
+		ctl_usage(ctl_find_cmd("rules"), stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		return ctl_usage(ctl_find_cmd("rules"), stdout);
 	if (strcmp(argv[1], "check") == 0)
 		return rules_check(ctl, argc - 1, argv + 1);
 	if (strcmp(argv[1], "test") == 0)
@@ -412,14 +416,13 @@ static json_t *find_maker(struct ctl *ctl, const char *out, const char *b, int s
 static int parse_dir_build(struct ctl *ctl, int argc, char **argv, const char *cmd, const char **sel, int *flag,
 			   const char *flagname, int *positional)
 {
-	static struct option longopts[] = {
+	const struct option longopts[] = {
 		{ "dir", required_argument, NULL, 'd' },
 		{ "build", required_argument, NULL, 'b' },
-		{ "flag", no_argument, NULL, 'f' },
+		{ flagname, no_argument, NULL, 'f' },	/* --all (explain) or --invalidate (stale) */
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	longopts[2].name = flagname;
 	const char *dir = NULL;
 	int c;
 	optind = 1;
