@@ -132,36 +132,42 @@ static int thunk(void *user, const char *section, const char *name, const char *
 	return 1;
 }
 
-int ini_parse_path(const char *path, ini_ctx_handler handler, struct ini_ctx *ctx, int check_safe)
+int ini_parse_stream_ctx(FILE *f, const char *path, ini_ctx_handler handler, struct ini_ctx *ctx)
 {
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return -1;
 	ctx->path = path;
 	ctx->lineno = 0;
 	ctx->section_line = 0;
 	ctx->err_line = 0;
 	ctx->err[0] = '\0';
-	if (check_safe) {
-		const char *why;
-		if (file_is_safe(fileno(f), &why) < 0) {
-			fclose(f);
-			snprintf(ctx->err, sizeof(ctx->err), "refusing to read: file %s", why);
-			ctx->err_line = 0;
-			return INT32_MAX;	/* sentinel: whole-file error */
-		}
-	}
 	struct reader r = { f, ctx, 0 };
 	struct handler_thunk t = { handler, ctx };
 	int ret = ini_parse_stream(reader_gets, &r, thunk, &t);
-	fclose(f);
 	if (ctx->err_line)
 		return ctx->err_line;
 	if (ret > 0) {
 		ctx->err_line = ret;
 		snprintf(ctx->err, sizeof(ctx->err), "syntax error (expected '[section]' or 'key = value')");
-		return ret;
 	}
+	return ret;
+}
+
+int ini_parse_path(const char *path, ini_ctx_handler handler, struct ini_ctx *ctx, int check_safe)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (check_safe) {
+		const char *why;
+		if (file_is_safe(fileno(f), &why) < 0) {
+			fclose(f);
+			ctx->path = path;
+			ctx->err_line = 0;
+			snprintf(ctx->err, sizeof(ctx->err), "refusing to read: file %s", why);
+			return INT32_MAX;	/* sentinel: whole-file error */
+		}
+	}
+	int ret = ini_parse_stream_ctx(f, path, handler, ctx);
+	fclose(f);
 	return ret;
 }
 

@@ -21,6 +21,8 @@
 
 #include "classify.h"
 
+#include <stdio.h>
+
 struct config_value {
 	char *value;	/* NULL if unset */
 	char *origin;	/* "file:line" or "env NAME" */
@@ -64,6 +66,13 @@ struct ini_ctx {
 	void *user;
 };
 typedef int (*ini_ctx_handler)(struct ini_ctx *ctx, const char *section, const char *name, const char *value);
+/*
+ * Parse path with handler. Returns 0; -1 with errno when it cannot be
+ * opened; INT32_MAX when the whole file is refused (check_safe: see
+ * file_is_safe; ctx->err says why); else the line of the first error.
+ */
 int ini_parse_path(const char *path, ini_ctx_handler handler, struct ini_ctx *ctx, int check_safe);
+/* The same on an open stream (e.g. fmemopen of bytes already checked); path names it in errors. */
+int ini_parse_stream_ctx(FILE *f, const char *path, ini_ctx_handler handler, struct ini_ctx *ctx);
 
 #endif

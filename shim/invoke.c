@@ -68,6 +68,8 @@ json_t *invocation_record(const struct invocation *inv)
 		json_object_set_new(rec, "depfile", json_bytes(c->depfile));
 	if (inv->eff.applied && json_array_size(inv->eff.applied))
 		json_object_set(rec, "rules", inv->eff.applied);
+	if (inv->rules.untrusted.nr)
+		json_object_set_new(rec, "rules_untrusted", json_strvec(inv->rules.untrusted.v, inv->rules.untrusted.nr));
 
 	if (!r->started) {
 		json_object_set_new(rec, "exit", json_integer(run_status(r)));
@@ -165,12 +167,28 @@ static int depth_guard(void)
 	return 0;
 }
 
+/* Project-local rules that were not loaded: said once per build, and in every record. */
+static void warn_untrusted(const struct invocation *inv)
+{
+	char *key = xasprintf("untrusted\t%s\t%s", inv->build.id, inv->rules.untrusted.v[0]);
+	if (first_time(key)) {
+		const char *p = inv->rules.untrusted.v[0];
+		char *dir = xstrndup(p, (size_t)(path_basename(p) - p));
+		warning("ignoring %zu project-local rule file%s that you have not trusted (first: %s); review them, then "
+			"run 'kshimctl trust %s' (warned once per build)", inv->rules.untrusted.nr,
+			inv->rules.untrusted.nr == 1 ? "" : "s", p, dir);
+		free(dir);
+	}
+	free(key);
+}
+
 static void verbose_report(const struct invocation *inv)
 {
 	char head[512];
-	snprintf(head, sizeof(head), "%s %s%s -> %s (%s)%s", role_str(inv->cls.role), mode_str(inv->cls.mode),
+	snprintf(head, sizeof(head), "%s %s%s -> %s (%s)%s%s", role_str(inv->cls.role), mode_str(inv->cls.mode),
 		 inv->cls.probe ? " probe" : "", inv->run_path, inv->tool.how,
-		 json_array_size(inv->eff.applied) ? ", rules applied" : "");
+		 json_array_size(inv->eff.applied) ? ", rules applied" : "",
+		 inv->rules.from_cache ? " (rules from cache)" : "");
 	fprintf(stderr, "kshim: %s\n", head);
 }
 
@@ -185,7 +203,8 @@ static void write_record(struct invocation *inv, struct log_writer *w, int requi
 		json_t *rec = invocation_record(inv);
 		size_t len;
 		char *line = log_frame(rec, &len);
-		json_decref(rec);
+		if (FREE_AT_EXIT)
+			json_decref(rec);
 		if (!line) {
 			err = EINVAL;
 			reason = "cannot serialize the record";
@@ -247,6 +266,8 @@ int invoke_main(int argc, char **argv)
 		error("not running '%s': fix the rule files above", inv.tool.path);
 		exit(KSHIM_EXIT_ERROR);
 	}
+	if (inv.rules.untrusted.nr)
+		warn_untrusted(&inv);
 	if (apply_rules(&inv) < 0)
 		exit(KSHIM_EXIT_ERROR);
 
@@ -274,7 +295,8 @@ int invoke_main(int argc, char **argv)
 	write_record(&inv, &w, required, &status);
 	log_writer_close(&w);
 	struct run_result res = inv.res;
-	invocation_release(&inv);
+	if (FREE_AT_EXIT)
+		invocation_release(&inv);
 	if (status)
 		exit(status);
 	run_exit_like(&res);

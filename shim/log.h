@@ -30,6 +30,8 @@
 
 /* Serialize rec as a framed line (with crc32 and '\n'). Heap string; *len set. */
 char *log_frame(json_t *rec, size_t *len);
+/* Compact JSON text of j, exactly as json_dumps(JSON_COMPACT | JSON_REAL_PRECISION(16)); heap. */
+char *json_compact(const json_t *j, size_t *len);
 /* 1 if line[0..len) (without '\n') is a well-framed record with a valid checksum. */
 int log_line_valid(const char *line, size_t len);
 

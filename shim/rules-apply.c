@@ -208,11 +208,25 @@ static json_t *words_json(char *const *v, size_t n)
 	return a;
 }
 
+/* "file:line" as JSON (json_bytes: a rule file's path may be any bytes). */
+static json_t *at_json(const struct rule *r, int line)
+{
+	char buf[4096];
+	int n = snprintf(buf, sizeof(buf), "%s:%d", r->file, line);
+	if (n < 0 || (size_t)n >= sizeof(buf)) {
+		char *at = xasprintf("%s:%d", r->file, line);
+		json_t *j = json_bytes(at);
+		free(at);
+		return j;
+	}
+	return json_bytes(buf);
+}
+
 static json_t *change(const struct rule *r, const struct rule_action *act, const char *op)
 {
-	char *at = xasprintf("%s:%d", r->file, act->line);
-	json_t *c = json_pack("{s:s,s:s}", "op", op, "at", at);
-	free(at);
+	json_t *c = json_object();
+	json_object_set_new_nocheck(c, "op", json_string_nocheck(op));
+	json_object_set_new_nocheck(c, "at", at_json(r, act->line));
 	return c;
 }
 
@@ -300,7 +314,7 @@ int rules_apply(const struct ruleset *rs, const struct rule_subject *subj, enum 
 				if (act->kind == ACT_ADD_FRONT)
 					only_appended = 0;
 				c = change(r, act, act->kind == ACT_ADD ? "add" : "add-front");
-				json_object_set_new(c, "args", words_json(act->words.v, act->words.nr));
+				json_object_set_new_nocheck(c, "args", words_json(act->words.v, act->words.nr));
 				for (size_t w = 0; w < act->words.nr; w++) {
 					if (act->kind == ACT_ADD)
 						strvec_push(&eff->argv, act->words.v[w]);
@@ -316,9 +330,9 @@ int rules_apply(const struct ruleset *rs, const struct rule_subject *subj, enum 
 				json_t *hits = json_array();
 				if (transform(&cl, act, &out, hits)) {
 					c = change(r, act, act->kind == ACT_REMOVE ? "remove" : "replace");
-					json_object_set_new(c, act->kind == ACT_REMOVE ? "args" : "from", hits);
+					json_object_set_new_nocheck(c, act->kind == ACT_REMOVE ? "args" : "from", hits);
 					if (act->kind == ACT_REPLACE)
-						json_object_set_new(c, "to", words_json(act->to.v, act->to.nr));
+						json_object_set_new_nocheck(c, "to", words_json(act->to.v, act->to.nr));
 					json_array_append_new(changes, c);
 					strvec_clear(&eff->argv);
 					strvec_pushv(&eff->argv, out.v);
@@ -340,7 +354,7 @@ int rules_apply(const struct ruleset *rs, const struct rule_subject *subj, enum 
 					break;
 				}
 				c = change(r, act, linker ? "linker" : "launcher");
-				json_object_set_new(c, "to", json_bytes(p));
+				json_object_set_new_nocheck(c, "to", json_bytes(p));
 				json_array_append_new(changes, c);
 				if (linker) {
 					free(eff->tool);
@@ -353,7 +367,7 @@ int rules_apply(const struct ruleset *rs, const struct rule_subject *subj, enum 
 			}
 			case ACT_ENV:
 				c = change(r, act, "env");
-				json_object_set_new(c, "args", words_json(act->words.v, act->words.nr));
+				json_object_set_new_nocheck(c, "args", words_json(act->words.v, act->words.nr));
 				json_array_append_new(changes, c);
 				for (size_t w = 0; w < act->words.nr; w++) {
 					const char *e = act->words.v[w];
@@ -374,9 +388,11 @@ int rules_apply(const struct ruleset *rs, const struct rule_subject *subj, enum 
 				}
 			}
 		}
-		char *at = xasprintf("%s:%d", r->file, r->line);
-		json_array_append_new(eff->applied, json_pack("{s:s,s:s,s:o}", "rule", r->name, "at", at, "changes", changes));
-		free(at);
+		json_t *applied = json_object();
+		json_object_set_new_nocheck(applied, "rule", json_string_nocheck(r->name));	/* [A-Za-z0-9._-] */
+		json_object_set_new_nocheck(applied, "at", at_json(r, r->line));
+		json_object_set_new_nocheck(applied, "changes", changes);
+		json_array_append_new(eff->applied, applied);
 	}
 	strvec_replace(&eff->argv, 0, eff->tool);
 	cmdline_release(&cl);

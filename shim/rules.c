@@ -1,45 +1,65 @@
 /* rules: loading and parsing rule files (applying them: rules-apply.c). */
 #include "rules.h"
 #include "config.h"
+#include "trust.h"
 #include "util.h"
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 void ruleset_init(struct ruleset *rs)
 {
 	memset(rs, 0, sizeof(*rs));
 	strvec_init(&rs->files);
-	rs->names = json_object();
+	strvec_init(&rs->untrusted);
 }
 
-static void rule_release(struct rule *r)
+/* Free a strvec; its strings too unless they live in a cache blob. */
+static void words_release(struct strvec *sv, int borrowed)
 {
-	free(r->name);
-	free(r->file);
-	free(r->why);
-	free(r->tool_name);
+	if (borrowed) {
+		if (sv->alloc)
+			free(sv->v);
+		strvec_init(sv);
+	} else {
+		strvec_clear(sv);
+	}
+}
+
+static void rule_release(struct rule *r, int borrowed)
+{
+	if (!borrowed) {
+		free(r->name);
+		free(r->file);
+		free(r->why);
+		free(r->tool_name);
+	}
 	for (size_t i = 0; i < r->nconds; i++)
-		strvec_clear(&r->conds[i].words);
+		words_release(&r->conds[i].words, borrowed);
 	free(r->conds);
 	for (size_t i = 0; i < r->nacts; i++) {
-		strvec_clear(&r->acts[i].words);
-		strvec_clear(&r->acts[i].to);
+		words_release(&r->acts[i].words, borrowed);
+		words_release(&r->acts[i].to, borrowed);
 	}
 	free(r->acts);
 }
 
 void ruleset_release(struct ruleset *rs)
 {
+	int borrowed = rs->blob != NULL;
 	for (size_t i = 0; i < rs->nr; i++)
-		rule_release(&rs->v[i]);
+		rule_release(&rs->v[i], borrowed);
 	free(rs->v);
-	strvec_clear(&rs->files);
+	words_release(&rs->files, borrowed);
+	words_release(&rs->untrusted, borrowed);
+	free(rs->blob);
 	json_decref(rs->names);
 	memset(rs, 0, sizeof(*rs));
 }
@@ -177,6 +197,11 @@ static struct rule *current_rule(struct ini_ctx *ctx, const char *section)
 		ctx->lineno = ctx->section_line;
 		return NULL;
 	}
+	if (!rs->names) {	/* built on first use: a ruleset read from the cache has none */
+		rs->names = json_object();
+		for (size_t i = 0; i < rs->nr; i++)
+			json_object_set_new(rs->names, rs->v[i].name, json_integer((json_int_t)i));
+	}
 	json_t *seen = json_object_get(rs->names, name);
 	if (seen) {
 		const struct rule *first = &rs->v[json_integer_value(seen)];
@@ -218,6 +243,14 @@ static struct rule_action *new_action(struct rule *r, enum action_kind k, int li
 }
 
 static const char *const cond_keys[] = { "output", "source", "has", "lacks", "target", "arch" };
+const char *rule_cond_key(const char *name)
+{
+	for (size_t k = 0; k < ARRAY_SIZE(cond_keys); k++)
+		if (strcmp(name, cond_keys[k]) == 0)
+			return cond_keys[k];
+	return strcmp(name, "tool") == 0 ? "tool" : NULL;
+}
+
 static const char *const arch_names[] = { "x86_64", "i386", "arm", "arm64", "riscv", "riscv64", "powerpc",
 					  "powerpc64", "mips", "s390", "loongarch", "sparc", "um" };
 
@@ -384,11 +417,46 @@ out:
 	return ok;
 }
 
-static int load_file(struct ruleset *rs, const char *path)
+static void own_words(struct strvec *sv)
 {
+	for (size_t i = 0; i < sv->nr; i++)
+		sv->v[i] = xstrdup(sv->v[i]);
+}
+
+/* Copy the strings of a ruleset read from the cache to the heap, so that more can be added. */
+static void ruleset_own(struct ruleset *rs)
+{
+	for (size_t i = 0; i < rs->nr; i++) {
+		struct rule *r = &rs->v[i];
+		r->name = xstrdup(r->name);
+		r->file = xstrdup(r->file);
+		r->why = r->why ? xstrdup(r->why) : NULL;
+		r->tool_name = r->tool_name ? xstrdup(r->tool_name) : NULL;
+		for (size_t k = 0; k < r->nconds; k++)
+			own_words(&r->conds[k].words);
+		for (size_t k = 0; k < r->nacts; k++) {
+			own_words(&r->acts[k].words);
+			own_words(&r->acts[k].to);
+		}
+	}
+	own_words(&rs->files);
+	own_words(&rs->untrusted);
+	free(rs->blob);
+	rs->blob = NULL;
+}
+
+/* Parse one rule file from f (path names it) and check what the parser cannot see line by line. */
+static int parse_rules(struct ruleset *rs, const char *path, FILE *f)
+{
+	if (rs->blob)
+		ruleset_own(rs);
 	struct load_ctx lc = { rs, rs->nr };
 	struct ini_ctx ctx = { .user = &lc, .require_utf8 = 1 };
-	int ret = ini_parse_path(path, rule_handler, &ctx, 1);
+	int ret;
+	if (f)
+		ret = ini_parse_stream_ctx(f, path, rule_handler, &ctx);
+	else
+		ret = ini_parse_path(path, rule_handler, &ctx, 1);
 	if (ret < 0)
 		return error("cannot read rule file '%s': %s", path, strerror(errno));
 	if (ret == INT32_MAX)
@@ -421,21 +489,78 @@ static int load_file(struct ruleset *rs, const char *path)
 	return bad;
 }
 
+/*
+ * A project-local file: read once, hash those bytes, parse those bytes
+ * (no window between the trust check and the parse). Untrusted files are
+ * listed in rs->untrusted and not loaded.
+ */
+static int load_local_file(struct ruleset *rs, const char *path, struct trust *trust)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return error("cannot read rule file '%s': %s", path, strerror(errno));
+	char *buf;
+	size_t len;
+	if (read_fd(fd, &buf, &len) < 0) {
+		int saved = errno;
+		close(fd);
+		return error("cannot read rule file '%s': %s", path, strerror(saved));
+	}
+	char hex[SHA256_HEX_LEN + 1], digest[8 + SHA256_HEX_LEN];
+	sha256_hex(buf, len, hex);
+	snprintf(digest, sizeof(digest), "sha256:%s", hex);
+	char *canon = realpath(path, NULL);
+	const char *why;
+	int ret = 0;
+	if (!canon || !trust_has(trust, canon, digest)) {
+		/* not vetted: ignored whatever it holds (an untrusted tree cannot stop the build either) */
+		if (rs->blob)
+			ruleset_own(rs);
+		strvec_push(&rs->untrusted, path);
+	} else if (file_is_safe(fd, &why) < 0) {
+		ret = error("%s: refusing to read: file %s", path, why);
+	} else {
+		FILE *f = fmemopen(buf, len ? len : 1, "r");
+		if (!f) {
+			ret = error("cannot read rule file '%s': %s", path, strerror(errno));
+		} else {
+			ret = parse_rules(rs, path, f);
+			fclose(f);
+		}
+	}
+	close(fd);
+	free(canon);
+	free(buf);
+	return ret;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int ruleset_load_path(struct ruleset *rs, const char *path, int missing_ok)
+static void add_source(struct rule_sources *s, const char *path, const struct stat *st, int local)
+{
+	s->v = xrealloc(s->v, (s->nr + 1) * sizeof(*s->v));
+	s->v[s->nr].path = xstrdup(path);
+	s->v[s->nr].st = *st;
+	s->v[s->nr].local = local;
+	s->nr++;
+}
+
+/* The files that path stands for (itself, or a directory's *.ini sorted). Errors are printed. */
+static int collect(struct rule_sources *s, const char *path, int missing_ok, int local)
 {
 	struct stat st;
 	if (stat(path, &st) < 0) {
-		if (missing_ok && errno == ENOENT)
+		if (missing_ok && (errno == ENOENT || errno == ENOTDIR))
 			return 0;
 		return error("cannot read rules '%s': %s", path, strerror(errno));
 	}
-	if (!S_ISDIR(st.st_mode))
-		return load_file(rs, path);
+	if (!S_ISDIR(st.st_mode)) {
+		add_source(s, path, &st, local);
+		return 0;
+	}
 	if (ends_with(path, ".ini"))
 		return error("%s: is a directory, not a rule file", path);
 	DIR *d = opendir(path);
@@ -454,31 +579,105 @@ int ruleset_load_path(struct ruleset *rs, const char *path, int missing_ok)
 		ret = error("%s: no .ini rule files in this directory", path);
 	for (size_t i = 0; i < names.nr; i++) {
 		char *p = path_join(path, names.v[i]);
-		if (load_file(rs, p) < 0)
-			ret = -1;
+		if (stat(p, &st) < 0)
+			ret = error("cannot read rule file '%s': %s", p, strerror(errno));
+		else
+			add_source(s, p, &st, local);
 		free(p);
 	}
 	strvec_clear(&names);
 	return ret;
 }
 
-int ruleset_load(struct ruleset *rs, const char *build_dir)
+void rule_sources_release(struct rule_sources *s)
+{
+	for (size_t i = 0; i < s->nr; i++)
+		free(s->v[i].path);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+int rule_sources_collect(struct rule_sources *s, const char *build_dir)
 {
 	int ret = 0;
-	(void)build_dir;	/* project-local rules need `kshimctl trust`: not yet */
-	if (ruleset_load_path(rs, "/etc/kshim/rules.d", 1) < 0)
+	memset(s, 0, sizeof(*s));
+	if (collect(s, "/etc/kshim/rules.d", 1, 0) < 0)
 		ret = -1;
 	char *user = user_config_path("kshim/rules.d");
-	if (user && ruleset_load_path(rs, user, 1) < 0)
+	if (user && collect(s, user, 1, 0) < 0)
 		ret = -1;
 	free(user);
 	const char *env = getenv("KSHIM_RULES");
 	if (env && *env) {
 		char *copy = xstrdup(env), *save = NULL;
 		for (char *p = strtok_r(copy, ":", &save); p; p = strtok_r(NULL, ":", &save))
-			if (ruleset_load_path(rs, p, 0) < 0)
+			if (collect(s, p, 0, 0) < 0)
 				ret = -1;
 		free(copy);
 	}
+	if (build_dir) {
+		char *local = path_join(build_dir, ".kshim/rules.d");
+		if (collect(s, local, 1, 1) < 0)
+			ret = -1;
+		free(local);
+	}
+	return ret;
+}
+
+static int load_sources(struct ruleset *rs, const struct rule_sources *s)
+{
+	int ret = 0, have_trust = 0;
+	struct trust trust;
+	for (size_t i = 0; i < s->nr; i++) {
+		if (!s->v[i].local) {
+			if (parse_rules(rs, s->v[i].path, NULL) < 0)
+				ret = -1;
+			continue;
+		}
+		if (!have_trust) {
+			trust_init(&trust);
+			have_trust = 1;
+			if (trust_load(&trust) < 0) {
+				ret = -1;
+				break;
+			}
+		}
+		if (load_local_file(rs, s->v[i].path, &trust) < 0)
+			ret = -1;
+	}
+	if (have_trust)
+		trust_release(&trust);
+	return ret;
+}
+
+int rule_sources_add_path(struct rule_sources *s, const char *path, int missing_ok)
+{
+	return collect(s, path, missing_ok, 0);
+}
+
+int ruleset_load_path(struct ruleset *rs, const char *path, int missing_ok)
+{
+	struct rule_sources s;
+	memset(&s, 0, sizeof(s));
+	int ret = collect(&s, path, missing_ok, 0);
+	if (load_sources(rs, &s) < 0)
+		ret = -1;
+	rule_sources_release(&s);
+	return ret;
+}
+
+int ruleset_load(struct ruleset *rs, const char *build_dir)
+{
+	struct rule_sources s;
+	int ret = rule_sources_collect(&s, build_dir);
+	if (ret == 0 && s.nr && rules_cache_read(rs, &s) == 0) {
+		rule_sources_release(&s);
+		return 0;
+	}
+	if (load_sources(rs, &s) < 0)
+		ret = -1;
+	if (ret == 0)
+		rules_cache_write(rs, &s);
+	rule_sources_release(&s);
 	return ret;
 }

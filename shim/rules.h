@@ -26,7 +26,11 @@
  * those before: the *.ini files of /etc/kshim/rules.d, then of
  * ~/.config/kshim/rules.d (both sorted by name), then KSHIM_RULES (colon-
  * separated files or directories), then those of <build dir>/.kshim/rules.d
- * when trusted.
+ * that `kshimctl trust` vetted (see trust.h); the others are listed in
+ * ruleset.untrusted and not loaded.
+ *
+ * Parsing 200 rules costs more than the rest of a call, so a parsed set is
+ * cached (rules-cache.c), keyed by every file's identity and times.
  *
  * Values are split into words with response-file quoting ('...', "...",
  * backslash). Matching an argument: a pattern word P matches an argument
@@ -46,6 +50,7 @@
 #include "strvec.h"
 
 #include <jansson.h>
+#include <sys/stat.h>
 
 enum action_kind { ACT_ADD, ACT_ADD_FRONT, ACT_REMOVE, ACT_REPLACE, ACT_LINKER, ACT_ENV, ACT_LAUNCHER };
 
@@ -92,8 +97,40 @@ struct ruleset {
 	struct rule *v;
 	size_t nr;
 	struct strvec files;	/* in load order */
-	json_t *names;		/* rule name -> index, for duplicate detection */
+	struct strvec untrusted;	/* project-local files not loaded: not trusted (or changed since) */
+	json_t *names;		/* rule name -> index, for duplicate detection (built on first use) */
+	int from_cache;		/* read from the parsed-rule cache ... */
+	char *blob;		/* ... whose strings are in here, not on the heap one by one */
 };
+
+/* The files a ruleset is made of, in load order, with what stat said. */
+struct rule_source {
+	char *path;
+	struct stat st;
+	int local;		/* project-local: needs trust */
+};
+struct rule_sources {
+	struct rule_source *v;
+	size_t nr;
+};
+
+/* Collect the standard sources (see above); errors printed, -1. */
+int rule_sources_collect(struct rule_sources *s, const char *build_dir);
+void rule_sources_release(struct rule_sources *s);
+/* Append the files path stands for (itself, or a directory's *.ini sorted). */
+int rule_sources_add_path(struct rule_sources *s, const char *path, int missing_ok);
+
+/*
+ * The parsed-rule cache. read: 0 when a valid entry for exactly these
+ * sources (and this trust store) filled rs, else -1 (silently: the caller
+ * parses). write: best effort, never an error; skipped while a source is
+ * younger than the file system's timestamp granularity could tell apart.
+ */
+int rules_cache_read(struct ruleset *rs, const struct rule_sources *s);
+void rules_cache_write(const struct ruleset *rs, const struct rule_sources *s);
+
+/* The static key string of a condition ("output", ..., "tool"), or NULL. */
+const char *rule_cond_key(const char *name);
 
 void ruleset_init(struct ruleset *rs);
 void ruleset_release(struct ruleset *rs);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 const char *util_progname = "kshim";
 
@@ -123,17 +124,14 @@ const char *path_basename(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-int read_file(const char *path, char **buf, size_t *len)
+int read_fd(int fd, char **buf, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
 	struct stat st;
 	if (fstat(fd, &st) < 0)
-		goto err;
+		return -1;
 	if (S_ISDIR(st.st_mode)) {
 		errno = EISDIR;
-		goto err;
+		return -1;
 	}
 	size_t alloc = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096, n = 0;
 	char *b = xmalloc(alloc);
@@ -146,24 +144,32 @@ int read_file(const char *path, char **buf, size_t *len)
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
+			int saved = errno;
 			free(b);
-			goto err;
+			errno = saved;
+			return -1;
 		}
 		if (r == 0)
 			break;
 		n += (size_t)r;
 	}
 	b[n] = '\0';
-	close(fd);
 	*buf = b;
 	if (len)
 		*len = n;
 	return 0;
-err:;
+}
+
+int read_file(const char *path, char **buf, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int ret = read_fd(fd, buf, len);
 	int saved = errno;
 	close(fd);
 	errno = saved;
-	return -1;
+	return ret;
 }
 
 ssize_t write_all(int fd, const void *buf, size_t len)
@@ -359,6 +365,32 @@ char *user_config_path(const char *rel)
 char *user_cache_path(const char *rel)
 {
 	return xdg_path("XDG_CACHE_HOME", ".cache", rel);
+}
+
+char *user_runtime_path(const char *rel)
+{
+	const char *rt = getenv("XDG_RUNTIME_DIR");
+	if (!rt || !*rt || access(rt, W_OK) != 0)
+		rt = "/tmp";
+	return xasprintf("%s/kshim-%u/%s", rt, (unsigned)geteuid(), rel);
+}
+
+int first_time(const char *what)
+{
+	char *dir = user_runtime_path("once");
+	if (mkdir_p(dir, 0700) < 0) {
+		free(dir);
+		return 1;	/* cannot remember: say it again rather than never */
+	}
+	uLong h = crc32(0L, (const Bytef *)what, (uInt)strlen(what));
+	char *p = xasprintf("%s/%08lx", dir, (unsigned long)h);
+	free(dir);
+	int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	int first = fd >= 0 || errno != EEXIST;
+	if (fd >= 0)
+		close(fd);
+	free(p);
+	return first;
 }
 
 int utf8_valid(const char *s, size_t n)

@@ -14,6 +14,18 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/*
+ * Per-call memory is freed at exit only in sanitizer builds (so that leak
+ * reports stay meaningful); otherwise the process ends without walking its
+ * heap, as clang does with -disable-free. Measured: ~0.1 ms on a call that
+ * applied 40 rules.
+ */
+#if defined(__SANITIZE_ADDRESS__) || defined(KSHIM_FREE_AT_EXIT)
+#define FREE_AT_EXIT 1
+#else
+#define FREE_AT_EXIT 0
+#endif
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define ATTR_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
@@ -39,6 +51,8 @@ const char *path_basename(const char *path);
  * *buf and *len, or -1 with errno set.
  */
 int read_file(const char *path, char **buf, size_t *len);
+/* The same from an open file descriptor (read to EOF; fd stays open). */
+int read_fd(int fd, char **buf, size_t *len);
 /* Write all of buf with write(2), retrying on EINTR and short writes. */
 ssize_t write_all(int fd, const void *buf, size_t len);
 /* mkdir -p with the given mode; 0 or -1 with errno set. */
@@ -61,6 +75,13 @@ int glob_check(const char *pattern, const char **why);
  */
 char *user_config_path(const char *rel);
 char *user_cache_path(const char *rel);
+/* ${XDG_RUNTIME_DIR:-/tmp}/kshim-UID/rel: per-user, per-boot state (lost-record counters, ...). */
+char *user_runtime_path(const char *rel);
+/*
+ * 1 the first time `what` is asked about on this boot (per user), 0 after:
+ * for warnings that would otherwise repeat on every call of a build.
+ */
+int first_time(const char *what);
 
 /* 1 if s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
 int utf8_valid(const char *s, size_t n);

@@ -47,7 +47,8 @@ run_tests() {
 	for t in $names; do
 		local dir
 		dir=$(mktemp -d /tmp/kshim-t.XXXXXX)
-		if (cd "$dir" && T=$dir && export T && "$t") > "$dir.out" 2>&1; then
+		# a cache of its own per test (parsed rules, tool versions)
+		if (cd "$dir" && T=$dir && export T XDG_CACHE_HOME=$dir.cache && "$t") > "$dir.out" 2>&1; then
 			pass=$((pass + 1))
 			echo "  ok   $t"
 		else
@@ -55,7 +56,7 @@ run_tests() {
 			echo "  FAIL $t"
 			sed 's/^/       /' "$dir.out" | tail -n 30
 		fi
-		rm -rf "$dir" "$dir.out"
+		rm -rf "$dir" "$dir.out" "$dir.cache"
 	done
 	echo "$(basename "$0"): $pass passed, $failn failed"
 	[ "$failn" -eq 0 ]

@@ -83,7 +83,7 @@ static int load_rules(struct ruleset *rs, int argc, char **argv)
 {
 	ruleset_init(rs);
 	if (argc == 0)
-		return ruleset_load(rs, NULL);
+		return ruleset_load(rs, ".");	/* as kshim would here: with trusted .kshim/rules.d */
 	int ret = 0;
 	for (int i = 0; i < argc; i++)
 		if (ruleset_load_path(rs, argv[i], 0) < 0)
@@ -267,6 +267,9 @@ static int rules_check(struct ctl *ctl, int argc, char **argv)
 	struct ruleset rs;
 	int parse_bad = load_rules(&rs, argc - optind, argv + optind) < 0;
 	int findings = parse_bad;
+	for (size_t i = 0; i < rs.untrusted.nr; i++)
+		fprintf(stderr, "%s: note: not loaded: not trusted, or changed since (see 'kshimctl trust')\n",
+			rs.untrusted.v[i]);
 	if (!parse_bad) {
 		struct config cfg;
 		config_init(&cfg);
@@ -328,7 +331,7 @@ static int rules_test(int argc, char **argv)
 	struct resolved_tool t = { 0 };
 	cmdline_parse(&cl, role_family(rn.role), call);
 	classify(&cls, &rn, &cl);
-	if (config_load(&cfg) < 0 || ruleset_load(&rs, NULL) < 0 || resolve_tool(cls.role, &rn, &cfg, NULL, &t) < 0)
+	if (config_load(&cfg) < 0 || ruleset_load(&rs, ".") < 0 || resolve_tool(cls.role, &rn, &cfg, NULL, &t) < 0)
 		goto out;
 	struct rule_subject subj = { .role = cls.role, .mode = cls.mode, .probe = cls.probe, .outputs = &cls.outputs,
 				     .inputs = &cls.inputs, .tool = t.path };
@@ -339,6 +342,8 @@ static int rules_test(int argc, char **argv)
 	}
 	printf("call: %s %s%s%s, %zu rule(s) loaded from %zu file(s)\n", role_str(cls.role), mode_str(cls.mode),
 	       cls.probe ? " probe: " : "", cls.probe ? cls.probe_why : "", rs.nr, rs.files.nr);
+	for (size_t i = 0; i < rs.untrusted.nr; i++)
+		printf("not loaded (not trusted; see 'kshimctl trust'): %s\n", rs.untrusted.v[i]);
 	printf("runs:");
 	struct replay rp = { .argv = STRVEC_INIT };
 	strvec_pushv(&rp.argv, call);
@@ -466,7 +471,9 @@ int cmd_explain(struct ctl *ctl, int argc, char **argv)
 	json_t *calls[2] = { maker ? maker : rec, maker && maker != rec ? rec : NULL };
 	struct ruleset rs;
 	ruleset_init(&rs);
-	int rules_ok = ruleset_load(&rs, NULL) == 0;
+	char *bdir = ctl_build_dir(ctl);
+	int rules_ok = ruleset_load(&rs, bdir) == 0;
+	free(bdir);
 	for (int n = 0; n < 2 && calls[n]; n++) {
 		json_t *c = calls[n];
 		char st[32];
@@ -556,7 +563,10 @@ int cmd_stale(struct ctl *ctl, int argc, char **argv)
 		return 2;
 	struct ruleset rs;
 	ruleset_init(&rs);
-	if (ruleset_load(&rs, NULL) < 0) {
+	char *bdir = ctl_build_dir(ctl);
+	int loaded = ruleset_load(&rs, bdir);
+	free(bdir);
+	if (loaded < 0) {
 		ruleset_release(&rs);
 		error("stale: the rule files do not load; fix them first");
 		return 2;

@@ -43,6 +43,20 @@ int ctl_find_dir(struct ctl *ctl, const char *opt_dir)
 	return error("no .kshim directory here or in any parent; use --dir DIR or set KSHIM_DIR");
 }
 
+char *ctl_build_dir(const struct ctl *ctl)
+{
+	if (!ctl->dir || strcmp(path_basename(ctl->dir), ".kshim") != 0)
+		return NULL;
+	char *d = xstrdup(ctl->dir);
+	char *slash = strrchr(d, '/');
+	if (!slash) {
+		free(d);
+		return xstrdup(".");
+	}
+	*slash = '\0';
+	return d;
+}
+
 int ctl_load(struct ctl *ctl)
 {
 	if (ctl->loaded)

@@ -37,6 +37,12 @@ extern const size_t ctl_ncmds;
 
 /* Find the log directory (no I/O beyond stat). 0, or -1 after an error message. */
 int ctl_find_dir(struct ctl *ctl, const char *opt_dir);
+/*
+ * The build directory the log belongs to (the parent of a .kshim log
+ * directory), whose trusted .kshim/rules.d kshim loads; NULL when the log
+ * lives elsewhere. Heap string.
+ */
+char *ctl_build_dir(const struct ctl *ctl);
 /* Load every record; torn lines are reported on stderr. 0 or -1 (error printed). */
 int ctl_load(struct ctl *ctl);
 void ctl_release(struct ctl *ctl);
@@ -78,5 +84,6 @@ int cmd_demo(struct ctl *ctl, int argc, char **argv);
 int cmd_rules(struct ctl *ctl, int argc, char **argv);
 int cmd_explain(struct ctl *ctl, int argc, char **argv);
 int cmd_stale(struct ctl *ctl, int argc, char **argv);
+int cmd_trust(struct ctl *ctl, int argc, char **argv);
 
 #endif

@@ -222,4 +222,114 @@ MK
 	assert_eq "now clean" "" "$(kshimctl stale 2>/dev/null)"
 }
 
+test_project_local_rules_need_trust() {
+	make_fake ./fake
+	export XDG_CONFIG_HOME=$T/cfg KSHIM_CC=$T/fake FAKE_ARGV=$T/argv
+	mkdir -p .kshim/rules.d
+	printf '[rule local]\nrole = cc hostcc\nadd = -fplugin=%s/evil.so\n' "$T" > .kshim/rules.d/a.ini
+	# untrusted: not applied, said once per build, named in every record
+	KSHIM_BUILD=b1 kshim -c x.c -o x.o 2> err1
+	assert_eq "untrusted status" 0 "$?"
+	assert_eq "untrusted argv" "-c x.c -o x.o" "$(tr '\n' ' ' < argv | sed 's/ $//')"
+	assert_contains "warning" "$(cat err1)" "ignoring 1 project-local rule file that you have not trusted"
+	KSHIM_BUILD=b1 kshim -c y.c -o y.o 2> err2
+	assert_file_empty err2
+	assert_eq "record names it" "$T/.kshim/rules.d/a.ini" "$(records | tail -n 1 | jq -r '.rules_untrusted[0]')"
+	# a world-writable untrusted file is ignored too, not an error that stops the build
+	chmod o+w .kshim/rules.d/a.ini
+	KSHIM_BUILD=b1 kshim -c x.c -o x.o 2> /dev/null
+	assert_eq "world-writable untrusted" 0 "$?"
+	chmod o-w .kshim/rules.d/a.ini
+	# trusted: applied; the store is outside the tree
+	kshimctl trust > out
+	assert_eq "trust status" 0 "$?"
+	assert_contains "trust output" "$(cat out)" "(1 rule: local)"
+	grep -q "^sha256:[0-9a-f]\{64\}  $T/.kshim/rules.d/a.ini\$" cfg/kshim/trusted || fail "store: $(cat cfg/kshim/trusted)"
+	KSHIM_BUILD=b2 kshim -c x.c -o x.o 2> err3
+	assert_file_empty err3
+	assert_eq "trusted argv" "-c x.c -o x.o -fplugin=$T/evil.so" "$(tr '\n' ' ' < argv | sed 's/ $//')"
+	assert_eq "record rule" "local" "$(records | tail -n 1 | jq -r '.rules[0].rule')"
+	assert_eq "list" "ok" "$(kshimctl trust --list | awk '{print $3}')"
+	# changed bytes: untrusted again at once
+	sed -i 's/evil/worse/' .kshim/rules.d/a.ini
+	KSHIM_BUILD=b3 kshim -c x.c -o x.o 2> err4
+	assert_eq "changed argv" "-c x.c -o x.o" "$(tr '\n' ' ' < argv | sed 's/ $//')"
+	assert_contains "changed warning" "$(cat err4)" "not trusted"
+	assert_contains "list changed" "$(kshimctl trust --list)" "changed"
+	# a trusted file that became world-writable is refused: the call stops
+	kshimctl trust .kshim/rules.d > /dev/null
+	chmod o+w .kshim/rules.d/a.ini
+	KSHIM_BUILD=b4 kshim -c x.c -o x.o 2> err5
+	assert_eq "trusted but world-writable" 125 "$?"
+	assert_contains "refused" "$(cat err5)" "a.ini: refusing to read: file is world-writable"
+	chmod o-w .kshim/rules.d/a.ini
+	# revoke; a broken file cannot be trusted
+	kshimctl trust --revoke > /dev/null
+	KSHIM_BUILD=b5 kshim -c x.c -o x.o 2> /dev/null
+	assert_eq "revoked argv" "-c x.c -o x.o" "$(tr '\n' ' ' < argv | sed 's/ $//')"
+	printf '[rule broken]\nbogus = 1\n' > .kshim/rules.d/b.ini
+	kshimctl trust 2> err6
+	assert_eq "trust a broken file" 2 "$?"
+	assert_contains "says where" "$(cat err6)" "b.ini:2: unknown key 'bogus'"
+	# kshimctl rules test sees what kshim would see here
+	rm .kshim/rules.d/b.ini
+	kshimctl trust > /dev/null
+	assert_contains "rules test" "$(kshimctl rules test -- kshim -c x.c -o x.o)" "-fplugin=$T/worse.so"
+	# a damaged store says file:line and stops the call (it may hold the trust the build relies on)
+	echo "sha256:abc /x" >> cfg/kshim/trusted
+	KSHIM_BUILD=b6 kshim -c x.c -o x.o 2> err7
+	assert_eq "damaged store" 125 "$?"
+	assert_contains "store line" "$(cat err7)" "cfg/kshim/trusted:$(wc -l < cfg/kshim/trusted): malformed entry"
+}
+
+test_parsed_rule_cache_follows_the_files() {
+	make_fake ./fake
+	export KSHIM_CC=$T/fake FAKE_ARGV=$T/argv KSHIM_VERBOSE=1
+	mkdir rules
+	printf '[rule a]\nrole = hostcc\nadd = -DA1\n' > rules/a.ini
+	printf '[rule b]\nrole = hostcc\nadd = -DB1\n' > rules/b.ini
+	export KSHIM_RULES=$T/rules
+	# a file younger than 2 s is not cached (same-tick edits would look alike)
+	kshim -c x.c 2> v0
+	[ ! -d .cache/kshim/rules ] || [ -z "$(ls "$XDG_CACHE_HOME"/kshim/rules)" ] || fail "cached a racy file"
+	sleep 3
+	kshim -c x.c 2> v1
+	[ -n "$(ls "$XDG_CACHE_HOME"/kshim/rules)" ] || fail "nothing cached"
+	kshim -c x.c 2> v2
+	assert_contains "second call reads the cache" "$(cat v2)" "(rules from cache)"
+	assert_eq "argv from cache" "-c x.c -DA1 -DB1" "$(tr '\n' ' ' < argv | sed 's/ $//')"
+	# same size, new bytes: the very next call sees them
+	sed -i 's/A1/A2/' rules/a.ini
+	kshim -c x.c 2> v3
+	assert_eq "edited file" "-c x.c -DA2 -DB1" "$(tr '\n' ' ' < argv | sed 's/ $//')"
+	# a file added to or removed from the directory
+	printf '[rule c]\nrole = hostcc\nadd = -DC1\n' > rules/c.ini
+	kshim -c x.c 2> /dev/null
+	assert_eq "added file" "-c x.c -DA2 -DB1 -DC1" "$(tr '\n' ' ' < argv | sed 's/ $//')"
+	rm rules/b.ini
+	kshim -c x.c 2> /dev/null
+	assert_eq "removed file" "-c x.c -DA2 -DC1" "$(tr '\n' ' ' < argv | sed 's/ $//')"
+	# a damaged cache entry is a miss, never a wrong rule set or a crash
+	sleep 3
+	kshim -c x.c 2> /dev/null
+	kshim -c x.c 2> v4
+	assert_contains "cached again" "$(cat v4)" "(rules from cache)"
+	for f in "$XDG_CACHE_HOME"/kshim/rules/*; do
+		size=$(stat -c %s "$f")
+		printf 'X' | dd of="$f" bs=1 seek=$((size - 9)) conv=notrunc 2> /dev/null
+	done
+	kshim -c x.c 2> v5
+	assert_eq "flipped byte" 0 "$?"
+	assert_eq "flipped byte argv" "-c x.c -DA2 -DC1" "$(tr '\n' ' ' < argv | sed 's/ $//')"
+	case "$(cat v5)" in *"(rules from cache)"*) fail "used a damaged cache entry" ;; esac
+	for f in "$XDG_CACHE_HOME"/kshim/rules/*; do truncate -s 100 "$f"; done
+	kshim -c x.c 2> /dev/null
+	assert_eq "truncated argv" "-c x.c -DA2 -DC1" "$(tr '\n' ' ' < argv | sed 's/ $//')"
+	# a broken rule file is reported even when a good version was cached
+	printf '[rule a]\nrole = hostcc\nadd = -DA3\nbogus = 1\n' > rules/a.ini
+	kshim -c x.c 2> err
+	assert_eq "broken after cached" 125 "$?"
+	assert_contains "broken message" "$(cat err)" "a.ini:4: unknown key 'bogus'"
+}
+
 run_tests

@@ -124,6 +124,34 @@ static void test_non_utf8_argv_roundtrip(void **state)
 	json_decref(j);
 }
 
+/* json_compact must write exactly what jansson writes: old logs and new logs read alike. */
+static void test_compact_matches_jansson(void **state)
+{
+	(void)state;
+	static const double reals[] = { 0.0, -0.0, 1.0, 0.5, 1e-05, 1e22, 1.5e300, -2.25e-7, 1763788963.123456,
+					0.1, 123456789012345.0, 3.0e-320 };
+	json_t *r = json_pack("{s:s,s:i,s:I,s:b,s:b,s:n,s:[],s:{},s:[s,s,s,s]}", "plain", "abc/def", "int", -42,
+			      "big", (json_int_t)INT64_MAX, "t", 1, "f", 0, "null", "empty_a", "empty_o", "strs",
+			      "quote\" back\\slash", "ctl\x01\x1f\t\n\r\b\f", "utf8 \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+			      "slash / and \x7f");
+	json_t *a = json_array();
+	for (size_t i = 0; i < ARRAY_SIZE(reals); i++)
+		json_array_append_new(a, json_real(reals[i]));
+	json_object_set_new(r, "reals", a);
+	json_object_set_new(r, "nested", json_pack("{s:[{s:[i,[i]]}]}", "x", "y", 1, 2));
+	json_object_set_new(r, "bytes", json_bytes("\xff\xfe non-UTF-8"));
+	json_object_set_new(r, "nul", json_stringn("a\0b", 3));
+	char *want = json_dumps(r, JSON_COMPACT | JSON_REAL_PRECISION(16));
+	size_t n;
+	char *got = json_compact(r, &n);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	assert_int_equal(n, strlen(want));
+	free(want);
+	free(got);
+	json_decref(r);
+}
+
 static void test_glob(void **state)
 {
 	(void)state;
@@ -151,6 +179,7 @@ int main(void)
 		cmocka_unit_test(test_writer_repairs_missing_newline),
 		cmocka_unit_test(test_non_utf8_argv_roundtrip),
 		cmocka_unit_test(test_glob),
+		cmocka_unit_test(test_compact_matches_jansson),
 	};
 	return cmocka_run_group_tests_name("log", tests, NULL, NULL);
 }

@@ -1,0 +1,60 @@
+#include "digest.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <nettle/sha2.h>
+#include <unistd.h>
+
+static void to_hex(const unsigned char *d, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+void sha256_hex(const void *buf, size_t len, char out[SHA256_HEX_LEN + 1])
+{
+	struct sha256_ctx c;
+	unsigned char d[SHA256_DIGEST_SIZE];
+	sha256_init(&c);
+	sha256_update(&c, len, buf);
+	sha256_digest(&c, sizeof(d), d);
+	to_hex(d, sizeof(d), out);
+}
+
+int sha256_fd_hex(int fd, char out[SHA256_HEX_LEN + 1])
+{
+	struct sha256_ctx c;
+	unsigned char d[SHA256_DIGEST_SIZE];
+	static unsigned char buf[1 << 17];
+	sha256_init(&c);
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		sha256_update(&c, (size_t)n, buf);
+	}
+	sha256_digest(&c, sizeof(d), d);
+	to_hex(d, sizeof(d), out);
+	return 0;
+}
+
+int sha256_file_hex(const char *path, char out[SHA256_HEX_LEN + 1])
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int ret = sha256_fd_hex(fd, out);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return ret;
+}

@@ -1,0 +1,21 @@
+/*
+ * digest: SHA-256 of buffers and files, as lowercase hex.
+ *
+ * nettle, not OpenSSL: kshim runs once per compiler call and linking
+ * libcrypto costs 0.6-0.9 ms per exec here; nettle costs 0.09 ms and uses
+ * the CPU's SHA instructions (measured, see README).
+ */
+#ifndef KSHIM_DIGEST_H
+#define KSHIM_DIGEST_H
+
+#include <stddef.h>
+
+#define SHA256_HEX_LEN 64
+
+void sha256_hex(const void *buf, size_t len, char out[SHA256_HEX_LEN + 1]);
+/* Digest of an open file from its current offset to EOF. 0, or -1 with errno. */
+int sha256_fd_hex(int fd, char out[SHA256_HEX_LEN + 1]);
+/* Digest of the file at path. 0, or -1 with errno. */
+int sha256_file_hex(const char *path, char out[SHA256_HEX_LEN + 1]);
+
+#endif
