@@ -22,13 +22,18 @@ LDLIBS_CTL  := -ljansson -linih -lnettle -lz -lm
 
 SHIM_SRCS := shim/strvec.c shim/util.c shim/argmodel.c shim/classify.c shim/config.c \
              shim/resolve.c shim/build.c shim/run.c shim/log.c shim/invoke.c \
-             shim/rules.c shim/rules-apply.c shim/rules-cache.c shim/trust.c shim/toolid.c shim/digest.c
+             shim/rules.c shim/rules-apply.c shim/rules-cache.c shim/trust.c shim/toolid.c shim/digest.c \
+             shim/exec.c
 CTL_SRCS  := $(wildcard shim/ctl/*.c)
 SHIM_OBJS := $(SHIM_SRCS:%.c=$(O)/%.o)
 CTL_OBJS  := $(CTL_SRCS:%.c=$(O)/%.o)
 
-ROLE_LINKS := kshim-ld kshim-host kshim-objtool
-BINS := $(O)/kshim $(addprefix $(O)/,$(ROLE_LINKS)) $(O)/kshimctl
+ROLE_LINKS := kshim-ld kshim-host kshim-objtool kshim-exec
+BINS := $(O)/kshim $(addprefix $(O)/,$(ROLE_LINKS)) $(O)/kshimctl $(O)/libkshim-preload.so
+LIBDIR   ?= $(PREFIX)/lib/kshim
+# The preload library is loaded into every program of a build: never with the
+# sanitizers (they would have to be in every process), no libkshim, no heap.
+PRELOAD_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -g -fPIC -fvisibility=hidden
 
 all: $(BINS)
 
@@ -44,6 +49,10 @@ $(O)/kshim: $(O)/wrappers/kshim.o $(O)/libkshim.a Makefile
 
 $(addprefix $(O)/,$(ROLE_LINKS)): $(O)/kshim
 	ln -sf kshim $@
+
+$(O)/libkshim-preload.so: shim/preload/preload.c Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(PRELOAD_CFLAGS) -shared -Wl,-z,defs -o $@ $< -ldl
 
 $(O)/kshimctl: $(O)/wrappers/kshimctl.o $(CTL_OBJS) $(O)/libkshim.a Makefile
 	$(CC) $(KSHIM_CFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS_CTL) $(EXTRA_LDFLAGS)
@@ -63,7 +72,13 @@ $(O)/tests/wstatus: tests/helpers/wstatus.c
 	@mkdir -p $(dir $@)
 	$(CC) $(KSHIM_CFLAGS) -o $@ $< $(EXTRA_LDFLAGS)
 
-integration: all $(O)/tests/wstatus
+# Programs run under the preload library: plain builds, never sanitized.
+PRELOAD_TEST_BINS := $(O)/tests/execprobe $(O)/tests/faketool
+$(O)/tests/execprobe $(O)/tests/faketool: $(O)/tests/%: tests/preload/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O2 -o $@ $<
+
+integration: all $(O)/tests/wstatus $(PRELOAD_TEST_BINS)
 	@tests/run-tests tests/integration KSHIM_BIN=$(abspath $(O))
 
 # Unit and integration tests again, built with AddressSanitizer and UBSan.
@@ -90,7 +105,8 @@ bench-quick: all
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
-		$(DESTDIR)$(PREFIX)/share/kshim/rules
+		$(DESTDIR)$(PREFIX)/share/kshim/rules $(DESTDIR)$(LIBDIR)
+	install -m 755 $(O)/libkshim-preload.so $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(O)/kshim $(O)/kshimctl $(DESTDIR)$(BINDIR)/
 	for l in $(ROLE_LINKS); do ln -sf kshim $(DESTDIR)$(BINDIR)/$$l; done
 	install -m 755 scripts/kshim-demo scripts/kshim-qemu-boot $(DESTDIR)$(LIBEXECDIR)/
@@ -100,7 +116,7 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kshim $(DESTDIR)$(BINDIR)/kshimctl $(addprefix $(DESTDIR)$(BINDIR)/,$(ROLE_LINKS))
-	rm -rf $(DESTDIR)$(LIBEXECDIR)
+	rm -rf $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(LIBDIR)
 	rm -f $(DESTDIR)$(MANDIR)/man1/kshim.1 $(DESTDIR)$(MANDIR)/man1/kshimctl.1 $(DESTDIR)$(MANDIR)/man5/kshim-rules.5
 	rm -rf $(DESTDIR)$(PREFIX)/share/kshim
 

@@ -30,6 +30,26 @@ static json_t *json_usec(double t)
 	return json_real(round(t * 1e6) / 1e6);
 }
 
+void record_result(json_t *rec, const struct run_result *r)
+{
+	if (!r->started) {
+		json_object_set_new(rec, "exit", json_integer(run_status(r)));
+		json_object_set_new(rec, "error", json_string(strerror(r->spawn_errno)));
+	} else if (r->exited) {
+		json_object_set_new(rec, "exit", json_integer(r->exit_code));
+	} else {
+		json_object_set_new(rec, "signal", json_integer(r->term_signal));
+		json_object_set_new(rec, "signame", json_string(sigabbrev_np(r->term_signal) ?
+								sigabbrev_np(r->term_signal) : "?"));
+		if (r->core_dumped)
+			json_object_set_new(rec, "core", json_true());
+	}
+	json_object_set_new(rec, "wall", json_usec(r->wall));
+	json_object_set_new(rec, "utime", json_usec(tv_sec(r->ru.ru_utime)));
+	json_object_set_new(rec, "stime", json_usec(tv_sec(r->ru.ru_stime)));
+	json_object_set_new(rec, "maxrss", json_integer(r->ru.ru_maxrss));
+}
+
 json_t *invocation_record(const struct invocation *inv)
 {
 	const struct classification *c = &inv->cls;
@@ -48,6 +68,8 @@ json_t *invocation_record(const struct invocation *inv)
 	json_object_set_new(rec, "role", json_string(role_str(c->role)));
 	json_object_set_new(rec, "mode", json_string(mode_str(c->mode)));
 	json_object_set_new(rec, "probe", json_boolean(c->probe));
+	if (inv->depth > 0)
+		json_object_set_new(rec, "nested", json_integer(inv->depth));
 	if (c->probe)
 		json_object_set_new(rec, "probe_why", json_string(c->probe_why));
 	json_object_set_new(rec, "tool", json_bytes(inv->eff.tool ? inv->eff.tool : inv->tool.path ? inv->tool.path : ""));
@@ -71,22 +93,7 @@ json_t *invocation_record(const struct invocation *inv)
 	if (inv->rules.untrusted.nr)
 		json_object_set_new(rec, "rules_untrusted", json_strvec(inv->rules.untrusted.v, inv->rules.untrusted.nr));
 
-	if (!r->started) {
-		json_object_set_new(rec, "exit", json_integer(run_status(r)));
-		json_object_set_new(rec, "error", json_string(strerror(r->spawn_errno)));
-	} else if (r->exited) {
-		json_object_set_new(rec, "exit", json_integer(r->exit_code));
-	} else {
-		json_object_set_new(rec, "signal", json_integer(r->term_signal));
-		json_object_set_new(rec, "signame", json_string(sigabbrev_np(r->term_signal) ?
-								sigabbrev_np(r->term_signal) : "?"));
-		if (r->core_dumped)
-			json_object_set_new(rec, "core", json_true());
-	}
-	json_object_set_new(rec, "wall", json_usec(r->wall));
-	json_object_set_new(rec, "utime", json_usec(tv_sec(r->ru.ru_utime)));
-	json_object_set_new(rec, "stime", json_usec(tv_sec(r->ru.ru_stime)));
-	json_object_set_new(rec, "maxrss", json_integer(r->ru.ru_maxrss));
+	record_result(rec, r);
 	json_object_set_new(rec, "self", json_usec(inv->self_time));
 	return rec;
 }
@@ -154,10 +161,11 @@ static void invocation_release(struct invocation *inv)
 	config_release(&inv->cfg);
 }
 
-static int depth_guard(void)
+static int depth_guard(int *out)
 {
 	const char *d = getenv("KSHIM_DEPTH");
 	int depth = d ? atoi(d) : 0;
+	*out = depth;
 	if (depth >= KSHIM_MAX_DEPTH)
 		return error("recursive invocation: kshim called itself %d times deep (KSHIM_DEPTH); "
 			     "is a real tool setting pointing back at kshim?", depth);
@@ -192,19 +200,16 @@ static void verbose_report(const struct invocation *inv)
 	fprintf(stderr, "kshim: %s\n", head);
 }
 
-static void write_record(struct invocation *inv, struct log_writer *w, int required, int *status)
+int record_append(struct log_writer *w, const char *log_dir, const char *build, json_t *rec, int required)
 {
 	const char *reason = NULL;
-	int err = 0;
+	int err = 0, status = 0;
 	if (w->fd < 0) {
 		err = w->open_errno;
 		reason = "cannot open the log";
 	} else {
-		json_t *rec = invocation_record(inv);
 		size_t len;
 		char *line = log_frame(rec, &len);
-		if (FREE_AT_EXIT)
-			json_decref(rec);
 		if (!line) {
 			err = EINVAL;
 			reason = "cannot serialize the record";
@@ -214,19 +219,21 @@ static void write_record(struct invocation *inv, struct log_writer *w, int requi
 		}
 		free(line);
 	}
+	if (FREE_AT_EXIT)
+		json_decref(rec);
 	if (!reason)
-		return;
-	char *why = xasprintf("%s '%s/%s': %s", reason, inv->build.log_dir, LOG_FILE, strerror(err));
-	int first = log_count_lost(inv->build.log_dir, inv->build.id, why);
+		return 0;
+	char *why = xasprintf("%s '%s/%s': %s", reason, log_dir, LOG_FILE, strerror(err));
+	int first = log_count_lost(log_dir, build, why);
 	if (required) {
 		error("%s ([log] required = yes)", why);
-		if (*status == 0)
-			*status = KSHIM_EXIT_ERROR;
+		status = KSHIM_EXIT_ERROR;
 	} else if (first) {
 		warning("%s; the build goes on, records of this build are being lost "
 			"(counted, see 'kshimctl stats'; warned once per build)", why);
 	}
 	free(why);
+	return status;
 }
 
 int invoke_main(int argc, char **argv)
@@ -246,7 +253,7 @@ int invoke_main(int argc, char **argv)
 		error("'%s' is not a kshim role", argv[0]);
 		exit(KSHIM_EXIT_ERROR);
 	}
-	if (depth_guard() < 0)
+	if (depth_guard(&inv.depth) < 0)
 		exit(KSHIM_EXIT_ERROR);
 	if (config_load(&inv.cfg) < 0)
 		exit(KSHIM_EXIT_ERROR);
@@ -291,8 +298,7 @@ int invoke_main(int argc, char **argv)
 	inv.t_end = now_epoch();
 	inv.self_time = pre + (now_mono() - post_start);
 
-	int status = 0;
-	write_record(&inv, &w, required, &status);
+	int status = record_append(&w, inv.build.log_dir, inv.build.id, invocation_record(&inv), required);
 	log_writer_close(&w);
 	struct run_result res = inv.res;
 	if (FREE_AT_EXIT)

@@ -47,6 +47,7 @@ struct invocation {
 	struct run_result res;
 	double t_start, t_end;		/* epoch seconds */
 	double mono_start, self_time;	/* seconds spent in kshim, not in the tool */
+	int depth;			/* > 0: run by a tool that kshim ran (clang's own ld.lld, via the preload) */
 };
 
 /* Entry point of the compiler, linker and objtool roles. Never returns. */
@@ -55,5 +56,16 @@ int invoke_main(int argc, char **argv) __attribute__((noreturn));
 /* Build the log record of a finished invocation (exposed for tests). */
 json_t *invocation_record(const struct invocation *inv);
 json_t *json_strvec(char *const *v, size_t n);
+/* exit or signal, wall, utime, stime, maxrss of a finished tool into rec. */
+void record_result(json_t *rec, const struct run_result *r);
+/*
+ * Append rec (consumed) to the log; a failure is counted as a lost record
+ * and warned about once per build. Returns 0, or KSHIM_EXIT_ERROR when the
+ * record could not be written and required is set.
+ */
+struct log_writer;
+int record_append(struct log_writer *w, const char *log_dir, const char *build, json_t *rec, int required);
+/* kshim-exec: run KSHIM_EXEC with argv[1..] and log a light "exec" record (libkshim-preload.so --all-execs). */
+int exec_main(int argc, char **argv) __attribute__((noreturn));
 
 #endif

@@ -12,6 +12,8 @@ unset KSHIM_DIR KSHIM_BUILD KSHIM_CC KSHIM_HOSTCC KSHIM_LD KSHIM_OBJTOOL KSHIM_C
 unset MAKELEVEL MAKEFLAGS MFLAGS
 export XDG_CONFIG_HOME=/nonexistent-kshim-test-config	# no user config leaks into tests
 export XDG_RUNTIME_DIR=   # lost-record counters go to /tmp/kshim-UID
+# sanitizer builds of kshim are dynamic: under LD_PRELOAD=libkshim-preload.so ASan must not insist on coming first
+export ASAN_OPTIONS=verify_asan_link_order=0
 
 fail() { echo "    FAIL: $*" >&2; exit 1; }
 # assert_eq WHAT EXPECTED ACTUAL

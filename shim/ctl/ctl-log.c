@@ -15,11 +15,35 @@ struct filter {
 	const char *build;	/* resolved id */
 	int failed;
 	int probes;		/* -1 any, 0 real calls only, 1 probes only */
+	int execs;		/* also "exec" records (kshimctl make --all-execs) */
 };
+
+static int is_type(const json_t *rec, const char *type)
+{
+	const char *t = rec_str(rec, "type");
+	return t && strcmp(t, type) == 0;
+}
+
+/* "exec" records (when asked for) and "preload" notes: no role, mode, outputs or probes. */
+static int filter_other(const struct filter *f, const json_t *rec)
+{
+	int exec = is_type(rec, "exec");
+	if (exec ? !f->execs : !is_type(rec, "preload"))
+		return 0;
+	if (f->build && strcmp(rec_str(rec, "build") ? rec_str(rec, "build") : "", f->build) != 0)
+		return 0;
+	if (f->role && (!exec || strcmp(f->role, "exec") != 0))
+		return 0;
+	if (f->output || f->probes == 1 || (f->failed && (!exec || !rec_failed(rec))))
+		return 0;
+	return 1;
+}
 
 static int filter_match(const struct filter *f, const json_t *rec)
 {
 	if (!rec_is_call(rec))
+		return filter_other(f, rec);
+	if (f->role && strcmp(f->role, "exec") == 0)
 		return 0;
 	if (f->build && strcmp(rec_str(rec, "build") ? rec_str(rec, "build") : "", f->build) != 0)
 		return 0;
@@ -68,6 +92,20 @@ static void print_argv(const json_t *a)
 static void print_record(const json_t *rec, int verbose)
 {
 	char t[64], st[32];
+	if (is_type(rec, "preload")) {
+		fmt_time(rec_num(rec, "time"), t, sizeof(t));
+		printf("%s preload not intercepted: %s: %s\n", t, rec_str(rec, "program"), rec_str(rec, "why"));
+		return;
+	}
+	if (is_type(rec, "exec")) {
+		fmt_time(rec_num(rec, "start"), t, sizeof(t));
+		const char *prog = rec_str(rec, "program");
+		printf("%s %-7s %-11s %-7s %8.3fs -\n", t, "exec", prog ? path_basename(prog) : "?",
+		       rec_status(rec, st, sizeof(st)), rec_num(rec, "wall"));
+		if (verbose)
+			print_argv(json_object_get(rec, "argv"));
+		return;
+	}
 	fmt_time(rec_num(rec, "start"), t, sizeof(t));
 	printf("%s %-7s %-11s %-7s %8.3fs ", t, rec_str(rec, "role"), rec_str(rec, "mode"),
 	       rec_status(rec, st, sizeof(st)), rec_num(rec, "wall"));
@@ -99,6 +137,7 @@ static int parse_filter_opts(struct ctl *ctl, int argc, char **argv, struct filt
 		{ "no-probes", no_argument, NULL, OPT_NO_PROBES },
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "execs", no_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -107,7 +146,7 @@ static int parse_filter_opts(struct ctl *ctl, int argc, char **argv, struct filt
 	f->probes = -1;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+b:r:o:fpjvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+b:r:o:fpjveh", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_DIR:
 			dir = optarg;
@@ -131,16 +170,21 @@ static int parse_filter_opts(struct ctl *ctl, int argc, char **argv, struct filt
 		case 'o':
 		case 'f':
 		case 'p':
+		case 'e':
 		case OPT_NO_PROBES:
 			if (!allow_filters)
 				return ctl_bad_option(cmd, argv[optind - 1]);
 			if (c == 'r') {
 				enum role r;
-				if (role_parse(optarg, &r) < 0) {
-					error("%s: unknown role '%s' (cc, hostcc, ld, objtool)", cmd, optarg);
+				if (strcmp(optarg, "exec") == 0) {
+					f->execs = 1;
+				} else if (role_parse(optarg, &r) < 0) {
+					error("%s: unknown role '%s' (cc, hostcc, ld, objtool, exec)", cmd, optarg);
 					return 2;
 				}
 				f->role = optarg;
+			} else if (c == 'e') {
+				f->execs = 1;
 			} else if (c == 'o') {
 				const char *why;
 				if (glob_check(optarg, &why) < 0) {

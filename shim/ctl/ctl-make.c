@@ -44,6 +44,22 @@ static char *make_build_dir(int argc, char **argv)
 	return dir;
 }
 
+/* libkshim-preload.so: next to kshimctl (build tree), or PREFIX/lib/kshim when installed. */
+static char *find_preload(const char *self)
+{
+	char *cands[] = {
+		xasprintf("%s/libkshim-preload.so", self),
+		xasprintf("%s/../lib/kshim/libkshim-preload.so", self),
+	};
+	char *found = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(cands); i++) {
+		if (!found && access(cands[i], R_OK) == 0)
+			found = realpath(cands[i], NULL);
+		free(cands[i]);
+	}
+	return found;
+}
+
 static void append_event(struct log_writer *w, json_t *rec)
 {
 	size_t len;
@@ -59,11 +75,14 @@ int cmd_make(struct ctl *ctl, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "dir", required_argument, NULL, 'd' },
 		{ "build-id", required_argument, NULL, 'i' },
+		{ "all-execs", no_argument, NULL, 'a' },
+		{ "no-preload", no_argument, NULL, 'n' },
+		{ "tools", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *dir = NULL, *id = NULL;
-	int c;
+	const char *dir = NULL, *id = NULL, *tools = NULL;
+	int c, all_execs = 0, preload = 1;
 	(void)ctl;
 	optind = 1;
 	opterr = 0;
@@ -74,6 +93,15 @@ int cmd_make(struct ctl *ctl, int argc, char **argv)
 			break;
 		case 'i':
 			id = optarg;
+			break;
+		case 'a':
+			all_execs = 1;
+			break;
+		case 'n':
+			preload = 0;
+			break;
+		case 't':
+			tools = optarg;
 			break;
 		case 'h':
 			return ctl_usage(ctl_find_cmd("make"), stdout);
@@ -107,6 +135,36 @@ int cmd_make(struct ctl *ctl, int argc, char **argv)
 	}
 	setenv("KSHIM_BUILD", id, 1);
 	setenv("KSHIM_DIR", log_dir, 1);
+	char *lib = NULL;
+	if (all_execs && !preload) {
+		error("make: --all-execs needs the preload library (drop --no-preload)");
+		free(self);
+		free(make_path);
+		free(build_dir);
+		free(log_dir);
+		return 2;
+	}
+	if (preload) {
+		lib = find_preload(self);
+		if (!lib) {
+			error("make: cannot find libkshim-preload.so next to kshimctl or in ../lib/kshim "
+			      "(use --no-preload to run without it)");
+			free(self);
+			free(make_path);
+			free(build_dir);
+			free(log_dir);
+			return 2;
+		}
+		const char *old = getenv("LD_PRELOAD");
+		char *v = old && *old ? xasprintf("%s %s", lib, old) : xstrdup(lib);
+		setenv("LD_PRELOAD", v, 1);
+		free(v);
+		setenv("KSHIM_PRELOAD_BIN", self, 1);
+		if (tools)
+			setenv("KSHIM_PRELOAD_TOOLS", tools, 1);
+		if (all_execs)
+			setenv("KSHIM_ALL_EXECS", "1", 1);
+	}
 
 	struct strvec run = STRVEC_INIT;
 	strvec_push(&run, make_path);
@@ -115,7 +173,9 @@ int cmd_make(struct ctl *ctl, int argc, char **argv)
 	strvec_push_nodup(&run, xasprintf("LD=%s/kshim-ld", self));
 	/* tools/ (objtool's own build) makes its partial links with HOSTLD */
 	strvec_push_nodup(&run, xasprintf("HOSTLD=%s/kshim-ld", self));
-	strvec_push_nodup(&run, xasprintf("objtool=%s/kshim-objtool", self));
+	/* with the preload, objtool is caught by path like everything else */
+	if (!preload)
+		strvec_push_nodup(&run, xasprintf("objtool=%s/kshim-objtool", self));
 	for (int i = 0; i < margc; i++)
 		strvec_push(&run, margv[i]);
 
@@ -148,6 +208,7 @@ int cmd_make(struct ctl *ctl, int argc, char **argv)
 		warning("%ld record(s) of build %s could not be written to %s", lost, id, log_dir);
 	log_writer_close(&w);
 	strvec_clear(&run);
+	free(lib);
 	free(self);
 	free(make_path);
 	free(build_dir);

@@ -1,0 +1,155 @@
+#!/bin/bash
+# libkshim-preload.so: every exec-family entry point routes known tools through
+# kshim with argv, exit status and errno exact; env -i; shells, Python, make -j;
+# --all-execs records; static programs noted once; kshimctl make.
+. "$(dirname "$0")/../lib.sh"
+PROBE=$KSHIM_BIN/tests/execprobe
+FAKE=$KSHIM_BIN/tests/faketool
+ENTRIES="execve execv execvp execvpe execl execlp execle posix_spawn posix_spawnp fexecve execveat"
+
+# the environment kshimctl make sets up, with the log in $T/.kshim
+preload_env() {
+	export LD_PRELOAD=$KSHIM_BIN/libkshim-preload.so KSHIM_PRELOAD_BIN=$KSHIM_BIN KSHIM_DIR=$T/.kshim
+	export KSHIM_BUILD=${KSHIM_BUILD:-pl}
+}
+
+tools_dir() {	# tools/objtool/objtool, bin/ld.lld and bin/notatool: the fake tool under those names
+	mkdir -p tools/objtool bin
+	cp "$FAKE" tools/objtool/objtool
+	cp "$FAKE" bin/ld.lld
+	cp "$FAKE" bin/notatool
+}
+
+test_every_entry_point_routes_with_exact_argv_and_status() {
+	tools_dir
+	preload_env
+	n=0
+	for e in $ENTRIES; do
+		prog=$T/tools/objtool/objtool
+		case $e in execvp|execvpe|execlp|posix_spawnp) prog=objtool; export PATH=$T/tools/objtool:$PATH ;; esac
+		before=$(count_records)
+		FAKE_ARGV=$T/argv FAKE_EXIT=7 "$PROBE" "$e" "$prog" --arg "two words" > out
+		assert_eq "$e: exit status" 7 "$?"
+		assert_eq "$e: one more record" $((before + 1)) "$(count_records)"
+		rec=$(records | tail -n 1)
+		assert_eq "$e: role" objtool "$(echo "$rec" | jq -r .role)"
+		assert_eq "$e: tool run" "$T/tools/objtool/objtool" "$(echo "$rec" | jq -r .tool)"
+		assert_eq "$e: exit recorded" 7 "$(echo "$rec" | jq -r .exit)"
+		# the tool's own argv: argv[0] is the real path (kshim runs it), then the arguments exactly
+		assert_eq "$e: argv" "--arg|two words" "$(tail -n +2 argv | paste -sd'|')"
+		n=$((n + 1))
+	done
+	echo "$n entry points routed"
+}
+
+test_errno_exact_on_failure() {
+	tools_dir
+	preload_env
+	mkdir -p noexec
+	printf 'not a program\n' > noexec/objtool
+	chmod 644 noexec/objtool
+	for e in $ENTRIES; do
+		case $e in fexecve|execveat) continue ;; esac	# they fail at open(), before any exec
+		for prog in "$T/missing/objtool" "$T/noexec/objtool"; do
+			want=$(LD_PRELOAD= "$PROBE" "$e" "$prog")
+			got=$("$PROBE" "$e" "$prog")
+			assert_eq "$e $prog: status" 99 "$?"
+			assert_eq "$e $prog: errno" "$want" "$got"
+		done
+	done
+	# fexecve/execveat of a descriptor that is not executable
+	for e in fexecve execveat; do
+		want=$(LD_PRELOAD= "$PROBE" "$e" "$T/noexec/objtool")
+		assert_eq "$e: errno" "$want" "$("$PROBE" "$e" "$T/noexec/objtool")"
+	done
+	assert_eq "no records for failed execs" 0 "$(count_records 2> /dev/null || echo 0)"
+}
+
+test_other_programs_pass_through_untouched() {
+	tools_dir
+	preload_env
+	for e in $ENTRIES; do
+		prog=$T/bin/notatool
+		case $e in execvp|execvpe|execlp|posix_spawnp) prog=notatool; export PATH=$T/bin:$PATH ;; esac
+		FAKE_ARGV=$T/argv FAKE_EXIT=3 "$PROBE" "$e" "$prog" a b > /dev/null
+		assert_eq "$e: status" 3 "$?"
+		assert_eq "$e: argv[0] kept" "$prog" "$(head -n 1 argv)"
+	done
+	[ ! -s .kshim/log.jsonl ] || fail "records for programs that are not tools: $(cat .kshim/log.jsonl)"
+}
+
+test_env_cleared_by_the_parent_is_put_back() {
+	tools_dir
+	preload_env
+	# (ASAN_OPTIONS only for the sanitizer build of kshim, which needs it)
+	env -i PATH=/usr/bin:/bin FAKE_ARGV=$T/argv ASAN_OPTIONS="$ASAN_OPTIONS" sh -c "$T/tools/objtool/objtool --x"
+	assert_eq "routed under env -i" 1 "$(count_records)"
+	# and a child that unset only LD_PRELOAD
+	env -u LD_PRELOAD sh -c "$T/tools/objtool/objtool --y"
+	assert_eq "routed after unset" 2 "$(count_records)"
+}
+
+test_shells_python_and_make_j() {
+	tools_dir
+	preload_env
+	export PATH=$T/bin:$PATH
+	for sh in bash dash; do
+		"$sh" -c "$T/tools/objtool/objtool --$sh; ld.lld -r -o $sh.o x.o"
+	done
+	python3 -c "
+import subprocess, sys
+subprocess.run(['$T/tools/objtool/objtool', '--python'], check=True)
+subprocess.run(['ld.lld', '-r', '-o', 'py.o', 'x.o'], check=True)"
+	printf 'all: $(addprefix t,1 2 3 4 5 6 7 8)\nt%%:\n\t%s --make$*\n' "$T/tools/objtool/objtool" > Makefile
+	make -s -j4
+	# bash, dash, python and 8 make jobs
+	assert_eq "objtool records" 11 "$(records | jq -r 'select(.role == "objtool")' | jq -s length)"
+	assert_eq "ld records" 3 "$(records | jq -r 'select(.role == "ld")' | jq -s length)"
+	assert_eq "ld tool" "$T/bin/ld.lld" "$(records | jq -r 'select(.role == "ld") | .tool' | sort -u)"
+}
+
+test_all_execs_and_static_programs() {
+	command -v busybox > /dev/null || { echo "skipped: no busybox"; return 0; }
+	tools_dir
+	preload_env
+	export KSHIM_ALL_EXECS=1
+	# (this shell is not under the preload: the programs that sh runs are)
+	sh -c "echo hi | cat > /dev/null; $T/tools/objtool/objtool --z; busybox true; busybox true"
+	assert_eq "exit passes through" 0 "$?"
+	execs=$(kshimctl log --dir .kshim --execs --json | jq -r 'select(.type == "exec") | .argv[0]' | sort | paste -sd' ')
+	assert_eq "exec records" "busybox busybox cat" "$execs"
+	assert_eq "the tool still a call" 1 "$(records | jq -r 'select(.type == "call") | .role' | wc -l)"
+	assert_eq "static noted once per build" 1 "$(grep -c '"type":"preload"' .kshim/log.jsonl)"
+	assert_contains "why" "$(kshimctl log --dir .kshim)" "preload not intercepted: $(command -v busybox): statically linked"
+	KSHIM_BUILD=other sh -c "busybox true"
+	assert_eq "noted again in another build" 2 "$(grep -c '"type":"preload"' .kshim/log.jsonl)"
+	# failures pass through, and are recorded
+	sh -c 'sh -c "exit 5"'
+	assert_eq "exit status" 5 "$?"
+	assert_eq "failed exec recorded" 5 "$(kshimctl log --dir .kshim --execs --json | jq -r 'select(.type == "exec") | .exit' | tail -n 1)"
+}
+
+test_kshimctl_make_routes_objtool_without_the_variable() {
+	tools_dir
+	printf 'all:\n\t./tools/objtool/objtool --check x.o\n\techo $(objtool)-unset\n' > Makefile
+	kshimctl make --all-execs -- -s > out 2> err
+	assert_eq status 0 "$?"
+	assert_eq "no objtool= on make's command line" "-unset" "$(cat out)"
+	assert_eq "objtool record" "objtool" "$(records | jq -r .role | sort -u)"
+	assert_eq "the make argv has no objtool=" 0 "$(kshimctl log --dir .kshim --json --execs | jq -r 'select(.type=="exec") | .argv | join(" ")' | grep -c 'objtool=' || true)"
+	kshimctl make --no-preload -- -s > out2 2> /dev/null
+	assert_contains "--no-preload sets the variable" "$(cat out2)" "kshim-objtool-unset"
+}
+
+test_preload_cost_for_other_programs_is_one_env_scan() {
+	# not a timing test (that is bench/): the exec path of a non-tool makes no extra syscalls
+	# beyond reading the program's ELF header (to note static programs)
+	command -v strace > /dev/null || { echo "skipped: no strace"; return 0; }
+	tools_dir
+	preload_env
+	strace -f -qq -e trace=open,openat,access,stat,newfstatat,readlink -o trace "$PROBE" posix_spawn "$T/bin/notatool" > /dev/null
+	extra=$(grep -c "bin/notatool" trace)
+	[ "$extra" -le 2 ] || fail "the preload touched the program $extra times: $(grep notatool trace)"
+}
+
+run_tests
