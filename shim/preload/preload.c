@@ -15,7 +15,10 @@
  *     KSHIM_PRELOAD_BIN/kshim-exec, which records a light "exec" record;
  *   - anything else costs one scan of the environment: a child whose parent
  *     cleared LD_PRELOAD (env -i) gets LD_PRELOAD and the KSHIM_* variables
- *     back.
+ *     back;
+ *   - inside a tool that kshim ran (KSHIM_DEPTH > 0: clang's own -cc1 jobs,
+ *     its ld.lld for a link, the compiler a launcher runs) nothing is routed
+ *     or recorded: those are the tool's internals, not calls of the build.
  *
  * The exec path runs after vfork: no heap, no locks, no stdio; errno as the
  * real call leaves it. Arrays live on the stack (mmap beyond that). Inert in
@@ -52,6 +55,7 @@ extern char **environ;
 
 static struct {
 	int active;
+	int inside_tool;	/* run (maybe indirectly) by a tool that kshim ran: only restore the environment */
 	int all_execs;
 	char bin[PATH_MAX];
 	char log_dir[PATH_MAX];
@@ -346,6 +350,38 @@ static const char *uninterceptable(const char *path)
 }
 
 /*
+ * A static program would hide every tool it runs: say so, once per build and
+ * program. Each process checks a program once (make runs /bin/sh thousands
+ * of times): a small table of name hashes, a benign cache even when a vfork
+ * child writes it.
+ */
+static uint32_t checked[64];
+static unsigned nchecked;
+
+static void check_static(struct plan *pl, const char *file, int search)
+{
+	if (!P.log_dir[0] || in_bin_dir(file))
+		return;
+	uint32_t h = 2166136261u;	/* FNV-1a */
+	for (const char *c = file; *c; c++)
+		h = (h ^ (unsigned char)*c) * 16777619u;
+	h |= 1;
+	for (unsigned i = 0; i < nchecked && i < 64; i++)
+		if (checked[i] == h)
+			return;
+	checked[nchecked++ % 64] = h;
+	const char *path = file;
+	if (search) {
+		if (search_path(file, env_get(environ, "PATH"), pl->real) < 0)
+			return;
+		path = pl->real;
+	}
+	const char *why = uninterceptable(path);
+	if (why)
+		note_uninterceptable(path, why);
+}
+
+/*
  * Decide what exec(path or file, argv, envp) becomes. Returns 0 with
  * pl->path/argv/envp set (maybe unchanged), or -1 with errno (no memory
  * for the arrays: the caller gets the error, nothing runs unrecorded).
@@ -358,20 +394,19 @@ static int plan(struct plan *pl, const char *file, int search, char *const *argv
 	pl->av = pl->ev = NULL;
 	if (!P.active)
 		return 0;
+	if (P.inside_tool) {
+		if (env_get(envp, "LD_PRELOAD"))
+			return 0;
+		if (!build_env(pl, envp, NULL, 0))
+			return -1;
+		pl->envp = pl->ev;
+		return 0;
+	}
 	const char *role = tool_role(file);
 	int routed = role && !in_bin_dir(file);
 	int all = !role && P.all_execs && !in_bin_dir(file);
 	if (!routed && !all) {
-		/* a static program would hide every tool it runs: say so, once per build and program */
-		if (P.log_dir[0] && !in_bin_dir(file) && (!search || strchr(file, '/'))) {
-			const char *why = uninterceptable(file);
-			if (why)
-				note_uninterceptable(file, why);
-		} else if (P.log_dir[0] && search && search_path(file, env_get(environ, "PATH"), pl->real) == 0) {
-			const char *why = uninterceptable(pl->real);
-			if (why)
-				note_uninterceptable(pl->real, why);
-		}
+		check_static(pl, file, search);
 		if (env_get(envp, "LD_PRELOAD"))
 			return 0;
 		/* env -i and the like: put LD_PRELOAD and KSHIM_* back */
@@ -590,6 +625,13 @@ __attribute__((constructor)) static void preload_init(void)
 		return;
 	copy_env(P.log_dir, sizeof(P.log_dir), "KSHIM_DIR");
 	copy_env(P.build, sizeof(P.build), "KSHIM_BUILD");
+	/*
+	 * kshim sets KSHIM_DEPTH for the tool it runs: what that tool runs is its own
+	 * business (clang's -cc1/-cc1as jobs and temporary files, its ld.lld for a
+	 * link, the compiler under a launcher), not a call of the build.
+	 */
+	const char *depth = getenv("KSHIM_DEPTH");
+	P.inside_tool = depth && atoi(depth) > 0;
 	const char *all = getenv("KSHIM_ALL_EXECS");
 	P.all_execs = all && *all && strcmp(all, "0") != 0;
 	const char *tools = getenv("KSHIM_PRELOAD_TOOLS");

@@ -129,6 +129,19 @@ test_all_execs_and_static_programs() {
 	assert_eq "failed exec recorded" 5 "$(kshimctl log --dir .kshim --execs --json | jq -r 'select(.type == "exec") | .exit' | tail -n 1)"
 }
 
+test_a_tools_own_execs_are_not_calls() {
+	# clang runs itself (-cc1as for a .S file, temporary files in /tmp) and ld.lld for a link:
+	# through the preload those are clang's internals, not calls of the build
+	preload_env
+	export KSHIM_ALL_EXECS=1 LLVM=-19
+	printf '.text\nnop\n' > a.S
+	printf 'int main(void) { return 0; }\n' > p.c
+	sh -c "clang-19 -c a.S -o a.o && clang-19 -fuse-ld=lld -o p p.c"
+	assert_eq status 0 "$?"
+	assert_eq "calls" "a.o p" "$(records | jq -r 'select(.type == "call") | .outputs[0]' | paste -sd' ')"
+	assert_eq "no exec records inside clang" 0 "$(records | jq -r 'select(.type == "exec")' | jq -s length)"
+}
+
 test_kshimctl_make_routes_objtool_without_the_variable() {
 	tools_dir
 	printf 'all:\n\t./tools/objtool/objtool --check x.o\n\techo $(objtool)-unset\n' > Makefile
