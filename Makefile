@@ -14,16 +14,16 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Ws
 CFLAGS   ?= -O2 -g
 KSHIM_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Ishim -Ishim/ctl \
             -DKSHIM_LIBEXECDIR='"$(LIBEXECDIR)"' $(CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS_SHIM := -ljansson -linih -lnettle -lz -lm
+LDLIBS_SHIM := -ljansson -linih -lnettle -lelf -lz -lm
 # kshim runs once per compiler call: linked statically it starts ~0.35 ms faster
 # (no dynamic loader work; measured with bench/harness). ASan needs dynamic.
 KSHIM_STATIC ?= -static
-LDLIBS_CTL  := -ljansson -linih -lnettle -lz -lm
+LDLIBS_CTL  := -ljansson -linih -lnettle -lelf -lz -lm
 
 SHIM_SRCS := shim/strvec.c shim/util.c shim/argmodel.c shim/classify.c shim/config.c \
              shim/resolve.c shim/build.c shim/run.c shim/log.c shim/invoke.c \
              shim/rules.c shim/rules-apply.c shim/rules-cache.c shim/trust.c shim/toolid.c shim/digest.c \
-             shim/exec.c
+             shim/exec.c shim/fingerprint.c
 CTL_SRCS  := $(wildcard shim/ctl/*.c)
 SHIM_OBJS := $(SHIM_SRCS:%.c=$(O)/%.o)
 CTL_OBJS  := $(CTL_SRCS:%.c=$(O)/%.o)

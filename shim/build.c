@@ -127,10 +127,6 @@ void build_discover(struct build_info *bi, const char *log_dir_cfg)
 	else
 		bi->id = xasprintf("proc-%d-%llu", (int)parent.pid, parent.start);
 
-	if (log_dir_cfg) {
-		bi->log_dir = xstrdup(log_dir_cfg);
-		return;
-	}
 	char *cwd = have_make ? proc_cwd(top.pid) : NULL;
 	if (cwd) {
 		char *o = make_objdir(top.pid);
@@ -141,7 +137,8 @@ void build_discover(struct build_info *bi, const char *log_dir_cfg)
 		char buf[PATH_MAX];
 		bi->build_dir = xstrdup(getcwd(buf, sizeof(buf)) ? buf : ".");
 	}
-	bi->log_dir = path_join(bi->build_dir, ".kshim");
+	/* the build directory is known even when the log is elsewhere: argv digests are relative to it */
+	bi->log_dir = log_dir_cfg ? xstrdup(log_dir_cfg) : path_join(bi->build_dir, ".kshim");
 }
 
 void build_info_release(struct build_info *bi)

@@ -6,7 +6,7 @@
 #include <nettle/sha2.h>
 #include <unistd.h>
 
-static void to_hex(const unsigned char *d, size_t n, char *out)
+void digest_hex(const unsigned char *d, size_t n, char *out)
 {
 	static const char hex[] = "0123456789abcdef";
 	for (size_t i = 0; i < n; i++) {
@@ -23,7 +23,7 @@ void sha256_hex(const void *buf, size_t len, char out[SHA256_HEX_LEN + 1])
 	sha256_init(&c);
 	sha256_update(&c, len, buf);
 	sha256_digest(&c, sizeof(d), d);
-	to_hex(d, sizeof(d), out);
+	digest_hex(d, sizeof(d), out);
 }
 
 int sha256_fd_hex(int fd, char out[SHA256_HEX_LEN + 1])
@@ -43,7 +43,7 @@ int sha256_fd_hex(int fd, char out[SHA256_HEX_LEN + 1])
 		sha256_update(&c, (size_t)n, buf);
 	}
 	sha256_digest(&c, sizeof(d), d);
-	to_hex(d, sizeof(d), out);
+	digest_hex(d, sizeof(d), out);
 	return 0;
 }
 

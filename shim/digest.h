@@ -13,6 +13,8 @@
 #define SHA256_HEX_LEN 64
 
 void sha256_hex(const void *buf, size_t len, char out[SHA256_HEX_LEN + 1]);
+/* n bytes as 2n lowercase hex digits and a NUL. */
+void digest_hex(const unsigned char *d, size_t n, char *out);
 /* Digest of an open file from its current offset to EOF. 0, or -1 with errno. */
 int sha256_fd_hex(int fd, char out[SHA256_HEX_LEN + 1]);
 /* Digest of the file at path. 0, or -1 with errno. */

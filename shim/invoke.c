@@ -95,7 +95,54 @@ json_t *invocation_record(const struct invocation *inv)
 
 	record_result(rec, r);
 	json_object_set_new(rec, "self", json_usec(inv->self_time));
+	if (inv->fp)
+		json_object_set(rec, "fp", inv->fp);
 	return rec;
+}
+
+/* What the call runs with, before the tool runs (objtool rewrites its output in place). */
+static void fingerprint_before(struct invocation *inv)
+{
+	inv->fp = json_object();
+	struct tool_id id;
+	const char *tool = inv->eff.tool ? inv->eff.tool : inv->tool.path;
+	if (tool && tool_identity(tool, &id, 0) == 0) {
+		json_t *t = json_object();
+		json_object_set_new(t, "sha256", json_string(id.sha256));
+		if (id.version)
+			json_object_set_new(t, "version", json_bytes(id.version));
+		json_object_set_new(inv->fp, "tool", t);
+		tool_id_release(&id);
+	}
+	json_object_set_new(inv->fp, "inputs", files_digests(&inv->cls.inputs));
+	if (inv->cls.mode == MODE_REWRITE) {
+		json_t *before = json_object();
+		for (size_t i = 0; i < inv->cls.outputs.nr; i++) {
+			json_t *f = file_fingerprint(inv->cls.outputs.v[i], 0);
+			if (f)
+				json_object_set_new(before, inv->cls.outputs.v[i], json_object_get(f, "sha256") ?
+						    json_incref(json_object_get(f, "sha256")) : json_null());
+			json_decref(f);
+		}
+		json_object_set_new(inv->fp, "before", before);
+	}
+}
+
+/* ... and after: the argv that ran, what it made. */
+static void fingerprint_after(struct invocation *inv)
+{
+	char hex[SHA256_HEX_LEN + 1];
+	argv_digest(inv->run_argv.v, inv->run_argv.nr, inv->build.build_dir, getenv("KSHIM_SRCDIR"), hex);
+	json_object_set_new(inv->fp, "argv", json_string(hex));
+	if (!inv->res.exited || inv->res.exit_code != 0)
+		return;
+	json_t *outs = json_object();
+	for (size_t i = 0; i < inv->cls.outputs.nr; i++) {
+		json_t *f = file_fingerprint(inv->cls.outputs.v[i], 1);
+		if (f)
+			json_object_set_new(outs, inv->cls.outputs.v[i], f);
+	}
+	json_object_set_new(inv->fp, "outputs", outs);
 }
 
 /*
@@ -287,10 +334,19 @@ int invoke_main(int argc, char **argv)
 	if (inv.cfg.verbose)
 		verbose_report(&inv);
 
+	int fp_on = 1;
+	const char *fpe = getenv("KSHIM_FINGERPRINT");
+	if (fpe && *fpe && config_bool(fpe, &fp_on) < 0)
+		fp_on = 1;
+	inv.fingerprint = fp_on && !inv.cls.probe;
+	if (inv.fingerprint)
+		fingerprint_before(&inv);
 	char **envp = tool_environment(&inv.eff);
 	double pre = now_mono() - inv.mono_start;
 	run_tool(inv.run_path, inv.run_argv.v, envp, &inv.res);
 	double post_start = now_mono();
+	if (inv.fingerprint && inv.res.started)
+		fingerprint_after(&inv);
 	if (envp != environ)
 		free(envp);
 	if (!inv.res.started)

@@ -25,6 +25,7 @@
 #include "resolve.h"
 #include "rules.h"
 #include "run.h"
+#include "fingerprint.h"
 #include "strvec.h"
 
 #include <jansson.h>
@@ -47,7 +48,9 @@ struct invocation {
 	struct run_result res;
 	double t_start, t_end;		/* epoch seconds */
 	double mono_start, self_time;	/* seconds spent in kshim, not in the tool */
-	int depth;			/* > 0: run by a tool that kshim ran (clang's own ld.lld, via the preload) */
+	int depth;			/* > 0: run by a tool that kshim ran (a wrapper script calling kshim again) */
+	int fingerprint;		/* compute the "fp" member (not for probes; KSHIM_FINGERPRINT=0 turns it off) */
+	json_t *fp;			/* inputs and "before" digests, taken before the tool runs */
 };
 
 /* Entry point of the compiler, linker and objtool roles. Never returns. */

@@ -80,6 +80,18 @@ const struct ctl_cmd ctl_cmds[] = {
 	  "environment would differ, one per line: OUTPUT<TAB>why.\n"
 	  "--invalidate removes exactly those files, so that the next make rebuilds them\n"
 	  "and what depends on them, and nothing else.\n" BUILD_OPT DIR_OPT },
+	{ "fingerprint", cmd_fingerprint, "the manifest of a build: outputs, tools and rules as digests",
+	  "usage: kshimctl fingerprint [-o FILE] [--dir DIR] [BUILD]\n\n"
+	  "Write the manifest of BUILD (default: the last) as JSON with sorted keys:\n"
+	  "every output (relative to the build directory) with its SHA-256, its ELF\n"
+	  "layout digest, the role and tool that made it and the digest of the argv that\n"
+	  "ran (build and source directories written as $B and $S); every tool with its\n"
+	  "SHA-256 and --version line; the rule files that changed calls, with their\n"
+	  "SHA-256 as they are now. Nothing in it depends on time, process ids or where\n"
+	  "the tree is: two clean builds of the same tree give the same manifest.\n"
+	  "Records carry the digests in their \"fp\" member (KSHIM_FINGERPRINT=0 turns\n"
+	  "them off).\n\n"
+	  "  -o, --output FILE  write there ('-' = stdout, the default)\n" DIR_OPT },
 	{ "trust", cmd_trust, "vet project-local rule files (.kshim/rules.d) so that kshim uses them",
 	  "usage: kshimctl trust [FILES|DIRS...]\n"
 	  "       kshimctl trust --revoke [FILES|DIRS...]\n"
@@ -130,8 +142,8 @@ static void usage(FILE *f)
 		   "applies rules. Use it as: make LLVM=-19 CC=kshim HOSTCC=kshim LD=kshim-ld\n"
 		   "objtool=kshim-objtool, or 'kshimctl make -- ...'.\n\ncommands:\n");
 	for (size_t i = 0; i < ctl_ncmds; i++)
-		fprintf(f, "  %-8s %s\n", ctl_cmds[i].name, ctl_cmds[i].summary);
-	fprintf(f, "  %-8s %s\n", "help", "show this list, or 'help COMMAND' for one command");
+		fprintf(f, "  %-11s %s\n", ctl_cmds[i].name, ctl_cmds[i].summary);
+	fprintf(f, "  %-11s %s\n", "help", "show this list, or 'help COMMAND' for one command");
 	fprintf(f, "\n'kshimctl COMMAND --help' explains one command; see also kshim(1), kshimctl(1).\n");
 }
 

@@ -14,8 +14,12 @@
 
 extern char **environ;
 
-/* The build directory a make command line will use: O= relative to -C, relative to cwd. */
-static char *make_build_dir(int argc, char **argv)
+/*
+ * The build directory a make command line will use: O= relative to -C,
+ * relative to cwd. *src: the -C directory (the kernel source tree) when O=
+ * puts the build elsewhere, else NULL.
+ */
+static char *make_build_dir(int argc, char **argv, char **src)
 {
 	char cwd[PATH_MAX];
 	char *dir = xstrdup(getcwd(cwd, sizeof(cwd)) ? cwd : ".");
@@ -36,9 +40,10 @@ static char *make_build_dir(int argc, char **argv)
 			dir = d;
 		}
 	}
+	*src = NULL;
 	if (o && *o) {
 		char *d = path_join(dir, o);
-		free(dir);
+		*src = dir;
 		dir = d;
 	}
 	return dir;
@@ -121,7 +126,11 @@ int cmd_make(struct ctl *ctl, int argc, char **argv)
 		return 127;
 	}
 
-	char *build_dir = make_build_dir(margc, margv);
+	char *src_dir;
+	char *build_dir = make_build_dir(margc, margv, &src_dir);
+	if (src_dir)
+		setenv("KSHIM_SRCDIR", src_dir, 1);	/* argv digests write it as "$S" */
+	free(src_dir);
 	char *log_dir = dir ? xstrdup(dir) : getenv("KSHIM_DIR") && *getenv("KSHIM_DIR") ?
 		xstrdup(getenv("KSHIM_DIR")) : path_join(build_dir, ".kshim");
 	char idbuf[64];

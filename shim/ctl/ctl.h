@@ -85,5 +85,8 @@ int cmd_rules(struct ctl *ctl, int argc, char **argv);
 int cmd_explain(struct ctl *ctl, int argc, char **argv);
 int cmd_stale(struct ctl *ctl, int argc, char **argv);
 int cmd_trust(struct ctl *ctl, int argc, char **argv);
+int cmd_fingerprint(struct ctl *ctl, int argc, char **argv);
+/* The manifest of a build (see ctl-fingerprint.c); new reference. */
+json_t *build_manifest(const struct ctl *ctl, const char *build);
 
 #endif

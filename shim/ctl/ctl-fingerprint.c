@@ -1,0 +1,173 @@
+/*
+ * kshimctl fingerprint: the manifest of a build, from the "fp" members of its
+ * records (see fingerprint.h).
+ *
+ *   {"kshim": 1,
+ *    "outputs": {PATH: {"sha256", "layout"?, "role", "tool", "argv"}},
+ *    "tools":   {PATH: {"sha256", "version"}},
+ *    "rules":   {FILE: "sha256"}          (the rule files as they are now)
+ *    "seeds":   {}}
+ *
+ * PATH is relative to the build directory. An output made more than once
+ * (objtool rewriting an object) has its last state. Keys are sorted and
+ * nothing depends on time, process ids or where the tree is, so two clean
+ * builds of the same tree give byte-identical manifests.
+ */
+#include "ctl.h"
+#include "digest.h"
+#include "fingerprint.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The build directory of a build: "build_dir" of its start record, else the cwd of its first call. */
+static const char *build_dir_of(const struct ctl *ctl, const char *build)
+{
+	const char *first_cwd = NULL;
+	for (size_t i = 0; i < ctl->nr; i++) {
+		const json_t *r = ctl->recs[i];
+		const char *b = rec_str(r, "build");
+		if (!b || strcmp(b, build) != 0)
+			continue;
+		const char *t = rec_str(r, "type");
+		if (t && strcmp(t, "build") == 0 && rec_str(r, "build_dir"))
+			return rec_str(r, "build_dir");
+		if (!first_cwd && rec_is_call(r))
+			first_cwd = rec_str(r, "cwd");
+	}
+	return first_cwd;
+}
+
+/* path as a key relative to the build directory (absolute when outside it). */
+static char *rel_key(const char *cwd, const char *path, const char *bdir)
+{
+	char *abs = path[0] == '/' ? xstrdup(path) : path_join(cwd ? cwd : ".", path);
+	/* drop "./" components that kbuild writes */
+	for (char *p; (p = strstr(abs, "/./"));)
+		memmove(p, p + 2, strlen(p + 2) + 1);
+	size_t n = bdir ? strlen(bdir) : 0;
+	if (n && strncmp(abs, bdir, n) == 0 && abs[n] == '/') {
+		char *k = xstrdup(abs + n + 1);
+		free(abs);
+		return k;
+	}
+	return abs;
+}
+
+json_t *build_manifest(const struct ctl *ctl, const char *build)
+{
+	const char *bdir = build_dir_of(ctl, build);
+	json_t *outputs = json_object(), *tools = json_object(), *rules = json_object();
+	for (size_t i = 0; i < ctl->nr; i++) {
+		const json_t *r = ctl->recs[i];
+		const char *b = rec_str(r, "build");
+		json_t *fp = json_object_get(r, "fp");
+		if (!rec_is_call(r) || !b || strcmp(b, build) != 0 || !fp || rec_bool(r, "probe"))
+			continue;
+		const char *tool = rec_str(r, "tool");
+		json_t *tid = json_object_get(fp, "tool");
+		if (tool && tid && !json_object_get(tools, tool)) {
+			/* the version: asked now, once per binary, if it is still the binary that ran */
+			json_t *t = json_deep_copy(tid);
+			struct tool_id id;
+			if (!json_object_get(t, "version") && tool_identity(tool, &id, 1) == 0) {
+				if (id.version && strcmp(id.sha256, json_string_value(json_object_get(t, "sha256")) ?
+							     json_string_value(json_object_get(t, "sha256")) : "") == 0)
+					json_object_set_new(t, "version", json_bytes(id.version));
+				tool_id_release(&id);
+			}
+			json_object_set_new(tools, tool, t);
+		}
+		json_t *applied = json_object_get(r, "rules"), *a;
+		size_t k;
+		json_array_foreach(applied, k, a) {
+			const char *at = rec_str(a, "at");
+			const char *colon = at ? strrchr(at, ':') : NULL;
+			if (!colon)
+				continue;
+			char *file = xstrndup(at, (size_t)(colon - at));
+			char hex[SHA256_HEX_LEN + 1];
+			if (!json_object_get(rules, file))
+				json_object_set_new(rules, file, sha256_file_hex(file, hex) == 0 ? json_string(hex) : json_null());
+			free(file);
+		}
+		const char *key;
+		json_t *o;
+		json_object_foreach(json_object_get(fp, "outputs"), key, o) {
+			json_t *e = json_object();
+			json_object_set(e, "sha256", json_object_get(o, "sha256"));
+			if (json_object_get(o, "layout"))
+				json_object_set(e, "layout", json_object_get(o, "layout"));
+			json_object_set(e, "role", json_object_get(r, "role"));
+			if (tool)
+				json_object_set_new(e, "tool", json_string(tool));
+			json_object_set(e, "argv", json_object_get(fp, "argv"));
+			char *rk = rel_key(rec_str(r, "cwd"), key, bdir);
+			json_object_set_new(outputs, rk, e);	/* later records win: objtool after the compiler */
+			free(rk);
+		}
+	}
+	/* no build id: the manifest is what was built, the same for every build of the same thing */
+	return json_pack("{s:i,s:o,s:o,s:o,s:{}}", "kshim", LOG_SCHEMA, "outputs", outputs, "tools", tools, "rules",
+			 rules, "seeds");
+}
+
+int cmd_fingerprint(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *dir = NULL, *out = NULL, *sel = "last";
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'h':
+			return ctl_usage(ctl_find_cmd("fingerprint"), stdout);
+		default:
+			return ctl_bad_option("fingerprint", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		sel = argv[optind++];
+	if (optind < argc) {
+		error("fingerprint: unexpected argument '%s'", argv[optind]);
+		return 2;
+	}
+	const char *build;
+	if (ctl_find_dir(ctl, dir) < 0 || ctl_load(ctl) < 0 || !(build = ctl_build_select(ctl, sel)))
+		return 2;
+	json_t *m = build_manifest(ctl, build);
+	if (json_object_size(json_object_get(m, "outputs")) == 0)
+		warning("build %s has no fingerprinted outputs (recorded before fingerprints, or KSHIM_FINGERPRINT=0)",
+			build);
+	char *text = json_dumps(m, JSON_SORT_KEYS | JSON_INDENT(1));
+	json_decref(m);
+	int ret = 0;
+	FILE *f = out && strcmp(out, "-") != 0 ? fopen(out, "w") : stdout;
+	if (!f) {
+		error("fingerprint: cannot write '%s': %m", out);
+		ret = 2;
+	} else {
+		fputs(text, f);
+		fputc('\n', f);
+		if (f != stdout && fclose(f) != 0) {
+			error("fingerprint: cannot write '%s': %m", out);
+			ret = 2;
+		}
+	}
+	free(text);
+	return ret;
+}

@@ -1,0 +1,252 @@
+#include "fingerprint.h"
+#include "log.h"
+#include "toolid.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <nettle/sha2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- tool identity, cached -------------------------------------------------- */
+
+/*
+ * ~/.cache/kshim/toolids, one line per binary:
+ *   <size> <mtime-ns> <ctime-ns> <sha256> <path>\t<version line>
+ */
+static int cached_identity(const char *cache, const struct stat *st, const char *path, struct tool_id *id)
+{
+	char *text;
+	if (!cache || read_file(cache, &text, NULL) < 0)
+		return -1;
+	long long mt = (long long)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec;
+	long long ct = (long long)st->st_ctim.tv_sec * 1000000000LL + st->st_ctim.tv_nsec;
+	int found = -1;
+	/* the last matching line wins: kshimctl appends one with the version to kshim's without */
+	for (char *line = text, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		long long size, m, c;
+		char hex[SHA256_HEX_LEN + 1];
+		int off = 0;
+		if (sscanf(line, "%lld %lld %lld %64s %n", &size, &m, &c, hex, &off) != 4 || !off)
+			continue;
+		char *tab = strchr(line + off, '\t');
+		if (!tab || size != (long long)st->st_size || m != mt || c != ct ||
+		    strncmp(line + off, path, (size_t)(tab - line - off)) != 0 || strlen(path) != (size_t)(tab - line - off) ||
+		    strlen(hex) != SHA256_HEX_LEN)
+			continue;
+		memcpy(id->sha256, hex, sizeof(id->sha256));
+		free(id->version);
+		id->version = tab[1] ? xstrdup(tab + 1) : NULL;
+		found = 0;
+	}
+	free(text);
+	return found;
+}
+
+int tool_identity(const char *path, struct tool_id *id, int ask_version)
+{
+	struct stat st;
+	memset(id, 0, sizeof(*id));
+	if (stat(path, &st) < 0)
+		return -1;
+	char *cache = user_cache_path("kshim/toolids");
+	int cached = cached_identity(cache, &st, path, id) == 0;
+	if (cached && (id->version || !ask_version)) {
+		free(cache);
+		return 0;
+	}
+	if (!cached && sha256_file_hex(path, id->sha256) < 0) {
+		free(cache);
+		return -1;
+	}
+	if (ask_version) {
+		char out[4096];
+		char *argv[] = { (char *)path, "--version", NULL };
+		if (capture_output(argv, out, sizeof(out)) >= 0) {
+			out[strcspn(out, "\r\n")] = '\0';
+			if (out[0])
+				id->version = xstrdup(out);
+		}
+		if (!id->version && cached) {
+			free(cache);
+			return 0;	/* nothing new to remember */
+		}
+	}
+	if (cache && !strchr(path, '\n') && !strchr(path, '\t')) {
+		char *dir = xstrdup(cache);
+		*strrchr(dir, '/') = '\0';
+		mkdir_p(dir, 0755);
+		free(dir);
+		int fd = open(cache, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		if (fd >= 0) {
+			char *line = xasprintf("%lld %lld %lld %s %s\t%s\n", (long long)st.st_size,
+					       (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec,
+					       (long long)st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec, id->sha256,
+					       path, id->version ? id->version : "");
+			(void)write_all(fd, line, strlen(line));	/* one write: lines of concurrent writers do not mix */
+			free(line);
+			close(fd);
+		}
+	}
+	free(cache);
+	return 0;
+}
+
+void tool_id_release(struct tool_id *id)
+{
+	free(id->version);
+	id->version = NULL;
+}
+
+/* ---- argv ------------------------------------------------------------------- */
+
+/* Feed s with every occurrence of dir (as a path prefix) replaced by tag. */
+static void feed_relative(struct sha256_ctx *c, const char *s, const char *dir, const char *tag, const char *dir2,
+			  const char *tag2)
+{
+	size_t n1 = dir ? strlen(dir) : 0, n2 = dir2 ? strlen(dir2) : 0;
+	const char *run = s;
+	for (const char *p = s; *p;) {
+		const char *d = NULL, *t = NULL;
+		size_t n = 0;
+		/* the longer directory first: a build dir inside the source dir */
+		if (n1 >= n2) {
+			if (n1 && strncmp(p, dir, n1) == 0 && (p[n1] == '/' || p[n1] == '\0'))
+				d = dir, t = tag, n = n1;
+			else if (n2 && strncmp(p, dir2, n2) == 0 && (p[n2] == '/' || p[n2] == '\0'))
+				d = dir2, t = tag2, n = n2;
+		} else {
+			if (n2 && strncmp(p, dir2, n2) == 0 && (p[n2] == '/' || p[n2] == '\0'))
+				d = dir2, t = tag2, n = n2;
+			else if (n1 && strncmp(p, dir, n1) == 0 && (p[n1] == '/' || p[n1] == '\0'))
+				d = dir, t = tag, n = n1;
+		}
+		if (!d) {
+			p++;
+			continue;
+		}
+		sha256_update(c, (size_t)(p - run), (const uint8_t *)run);
+		sha256_update(c, strlen(t), (const uint8_t *)t);
+		p += n;
+		run = p;
+	}
+	sha256_update(c, strlen(run) + 1, (const uint8_t *)run);	/* with the NUL: words stay apart */
+}
+
+void argv_digest(char *const *argv, size_t n, const char *build_dir, const char *src_dir,
+		 char out[SHA256_HEX_LEN + 1])
+{
+	struct sha256_ctx c;
+	uint8_t d[SHA256_DIGEST_SIZE];
+	sha256_init(&c);
+	for (size_t i = 0; i < n; i++)
+		feed_relative(&c, argv[i], build_dir, "$B", src_dir, "$S");
+	sha256_digest(&c, sizeof(d), d);
+	digest_hex(d, sizeof(d), out);
+}
+
+/* ---- files and ELF layouts -------------------------------------------------- */
+
+static json_t *elf_sections(const unsigned char *buf, size_t len, char layout[SHA256_HEX_LEN + 1])
+{
+	elf_version(EV_CURRENT);
+	Elf *e = elf_memory((char *)buf, len);
+	if (!e)
+		return NULL;
+	size_t shstrndx;
+	json_t *secs = NULL;
+	if (elf_kind(e) != ELF_K_ELF || elf_getshdrstrndx(e, &shstrndx) != 0)
+		goto out;
+	secs = json_array();
+	struct sha256_ctx lc;
+	sha256_init(&lc);
+	for (Elf_Scn *scn = elf_nextscn(e, NULL); scn; scn = elf_nextscn(e, scn)) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		const char *name = elf_strptr(e, shstrndx, sh.sh_name);
+		if (!name)
+			name = "";
+		json_t *s = json_object();
+		json_object_set_new(s, "name", json_bytes(name));
+		json_object_set_new(s, "type", json_integer(sh.sh_type));
+		json_object_set_new(s, "flags", json_integer((json_int_t)sh.sh_flags));
+		json_object_set_new(s, "addr", json_integer((json_int_t)sh.sh_addr));
+		json_object_set_new(s, "size", json_integer((json_int_t)sh.sh_size));
+		json_object_set_new(s, "align", json_integer((json_int_t)sh.sh_addralign));
+		if (sh.sh_type != SHT_NOBITS && sh.sh_offset <= len && sh.sh_size <= len - sh.sh_offset) {
+			char hex[SHA256_HEX_LEN + 1];
+			sha256_hex(buf + sh.sh_offset, sh.sh_size, hex);
+			json_object_set_new(s, "sha256", json_string(hex));
+		}
+		json_array_append_new(secs, s);
+		char line[4400];
+		int n = snprintf(line, sizeof(line), "%s\t%u\t%llu\t%llu\t%llu\t%llu\n", name, sh.sh_type,
+				 (unsigned long long)sh.sh_flags, (unsigned long long)sh.sh_addr,
+				 (unsigned long long)sh.sh_size, (unsigned long long)sh.sh_addralign);
+		if (n > 0)
+			sha256_update(&lc, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1, (const uint8_t *)line);
+	}
+	uint8_t d[SHA256_DIGEST_SIZE];
+	sha256_digest(&lc, sizeof(d), d);
+	digest_hex(d, sizeof(d), layout);
+out:
+	elf_end(e);
+	return secs;
+}
+
+json_t *file_fingerprint(const char *path, int with_layout)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return NULL;
+	}
+	size_t len = (size_t)st.st_size;
+	void *map = len ? mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
+	close(fd);
+	if (len && map == MAP_FAILED)
+		return NULL;
+	char hex[SHA256_HEX_LEN + 1];
+	sha256_hex(len ? map : "", len, hex);
+	json_t *fp = json_object();
+	json_object_set_new(fp, "sha256", json_string(hex));
+	json_object_set_new(fp, "size", json_integer((json_int_t)len));
+	if (with_layout && len >= 4 && memcmp(map, "\177ELF", 4) == 0) {
+		char layout[SHA256_HEX_LEN + 1];
+		json_t *secs = elf_sections(map, len, layout);
+		if (secs) {
+			json_object_set_new(fp, "layout", json_string(layout));
+			json_object_set_new(fp, "sections", secs);
+		}
+	}
+	if (len)
+		munmap(map, len);
+	return fp;
+}
+
+json_t *files_digests(const struct strvec *paths)
+{
+	json_t *o = json_object();
+	for (size_t i = 0; i < paths->nr; i++) {
+		char hex[SHA256_HEX_LEN + 1];
+		struct stat st;
+		if (stat(paths->v[i], &st) < 0 || !S_ISREG(st.st_mode) || sha256_file_hex(paths->v[i], hex) < 0)
+			continue;
+		json_object_set_new(o, paths->v[i], json_string(hex));
+	}
+	return o;
+}

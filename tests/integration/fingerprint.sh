@@ -1,0 +1,129 @@
+#!/bin/bash
+# Fingerprints in records: the tool's identity (cached), the argv digest (independent of
+# where the tree is), input and output digests, ELF layouts, objtool's before/after.
+. "$(dirname "$0")/../lib.sh"
+export LLVM=-19
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+
+test_records_carry_digests_that_match_the_files() {
+	printf 'int f(int x) { return x + 1; }\nint g = 3;\n' > a.c
+	kshim -O2 -c a.c -o a.o
+	rec=$(records | tail -n 1)
+	tool=$(echo "$rec" | jq -r .tool)
+	assert_eq "tool digest" "$(sha "$tool")" "$(echo "$rec" | jq -r .fp.tool.sha256)"
+	# kshim never runs the tool with --version by itself; kshimctl fingerprint asks, once per binary
+	assert_eq "no version in the record" null "$(echo "$rec" | jq -r .fp.tool.version)"
+	assert_contains "version in the manifest" "$(kshimctl fingerprint | jq -r --arg t "$tool" '.tools[$t].version')" "clang version 19"
+	assert_contains "and remembered" "$(records | tail -n 1 | jq -r .tool)" "clang"
+	kshim -O2 -c a.c -o a.o
+	assert_contains "the next record has it" "$(records | tail -n 1 | jq -r .fp.tool.version)" "clang version 19"
+	assert_eq "input digest" "$(sha a.c)" "$(echo "$rec" | jq -r '.fp.inputs["a.c"]')"
+	assert_eq "output digest" "$(sha a.o)" "$(echo "$rec" | jq -r '.fp.outputs["a.o"].sha256')"
+	# a section's digest is the digest of its bytes
+	llvm-objcopy-19 -O binary --only-section=.text a.o text.bin
+	assert_eq ".text digest" "$(sha text.bin)" \
+		"$(echo "$rec" | jq -r '.fp.outputs["a.o"].sections[] | select(.name == ".text") | .sha256')"
+	assert_eq "section count (without the null section)" "$(llvm-readelf-19 -S a.o | grep -c '^ *\[ *[1-9][0-9]*\]')" \
+		"$(echo "$rec" | jq '.fp.outputs["a.o"].sections | length')"
+	[ "$(echo "$rec" | jq -r '.fp.outputs["a.o"].layout | length')" = 64 ] || fail "no layout digest"
+}
+
+test_layout_digest_tells_moved_from_changed() {
+	printf 'int f(int x) { return x + 1; }\n' > a.c
+	kshim -O2 -c a.c -o a.o
+	kshim -O2 -c a.c -o b.o
+	# same source, same flags: same layout and contents
+	l=$(records | jq -r '.fp.outputs[]?.layout' | sort -u | wc -l)
+	assert_eq "same layout" 1 "$l"
+	# a different constant: same layout (sizes unchanged), different .text
+	printf 'int f(int x) { return x + 2; }\n' > a.c
+	kshim -O2 -c a.c -o c.o
+	r=$(records | tail -n 1)
+	assert_eq "layout unchanged" "$(records | head -n 1 | jq -r '.fp.outputs["a.o"].layout')" "$(echo "$r" | jq -r '.fp.outputs["c.o"].layout')"
+	[ "$(records | head -n 1 | jq -r '.fp.outputs["a.o"].sha256')" != "$(echo "$r" | jq -r '.fp.outputs["c.o"].sha256')" ] || fail "contents should differ"
+	# more code: the layout moves
+	printf 'int f(int x) { return x * x + x / 3 + 7; }\nint h(int y) { return y - 1; }\n' > a.c
+	kshim -O2 -c a.c -o d.o
+	[ "$(records | head -n 1 | jq -r '.fp.outputs["a.o"].layout')" != "$(records | tail -n 1 | jq -r '.fp.outputs["d.o"].layout')" ] || fail "layout should differ"
+}
+
+test_argv_digest_does_not_depend_on_where_the_tree_is() {
+	# each tree built by its own make: that make's directory is the build directory ("$B")
+	for d in one two; do
+		mkdir -p "$d/include" && printf '#define N 1\n' > "$d/include/n.h"
+		printf '#include "n.h"\nint n = N;\n' > "$d/a.c"
+		printf 'a.o: a.c\n\t$(CC) -I$(CURDIR)/include $(FLAGS) -c a.c -o a.o\n' > "$d/Makefile"
+		KSHIM_DIR=$T/.kshim make -s -C "$d" CC=kshim FLAGS=-O2
+	done
+	rm one/a.o
+	KSHIM_DIR=$T/.kshim make -s -C one CC=kshim FLAGS=-O1
+	digests=$(records | jq -r .fp.argv)
+	assert_eq "same command in two trees" 1 "$(echo "$digests" | head -n 2 | sort -u | wc -l)"
+	assert_eq "another flag" 2 "$(echo "$digests" | sort -u | wc -l)"
+}
+
+test_objtool_record_has_before_and_after() {
+	cat > objtool <<'SH'
+#!/bin/sh
+for a; do f=$a; done
+printf 'x' >> "$f"
+SH
+	chmod +x objtool
+	printf 'original' > o.o
+	before=$(sha o.o)
+	KSHIM_OBJTOOL=$T/objtool kshim-objtool --orc o.o
+	rec=$(records | tail -n 1)
+	assert_eq "before" "$before" "$(echo "$rec" | jq -r '.fp.before["o.o"]')"
+	assert_eq "after" "$(sha o.o)" "$(echo "$rec" | jq -r '.fp.outputs["o.o"].sha256')"
+}
+
+test_probes_and_switch_off_have_no_fingerprint() {
+	kshim -Werror -c -x c /dev/null -o /dev/null
+	assert_eq "probe" null "$(records | tail -n 1 | jq -c .fp)"
+	printf 'int x;\n' > a.c
+	KSHIM_FINGERPRINT=0 kshim -c a.c -o a.o
+	assert_eq "KSHIM_FINGERPRINT=0" null "$(records | tail -n 1 | jq -c .fp)"
+	# a failed call: identity and argv, but no outputs
+	printf 'int x = ;\n' > bad.c
+	kshim -c bad.c -o bad.o 2> /dev/null
+	assert_eq "failed call outputs" null "$(records | tail -n 1 | jq -c .fp.outputs)"
+	[ "$(records | tail -n 1 | jq -r .fp.argv | wc -c)" = 65 ] || fail "failed call without argv digest"
+}
+
+test_tool_identity_is_hashed_once_per_binary() {
+	cp /bin/true mytool
+	printf 'x\n' > in.c
+	KSHIM_CC=$T/mytool kshim -c in.c -o out.o
+	KSHIM_CC=$T/mytool kshim -c in.c -o out.o
+	assert_eq "one cache line" 1 "$(grep -c "$T/mytool" "$XDG_CACHE_HOME/kshim/toolids")"
+	assert_eq "digest" "$(sha mytool)" "$(records | tail -n 1 | jq -r .fp.tool.sha256)"
+	printf '\n' >> mytool	# another binary at the same path: hashed again
+	KSHIM_CC=$T/mytool kshim -c in.c -o out.o
+	assert_eq "rehashed" "$(sha mytool)" "$(records | tail -n 1 | jq -r .fp.tool.sha256)"
+}
+
+test_manifest_of_two_clean_builds_is_identical() {
+	mkdir -p src
+	printf '#define K 3\n' > src/k.h
+	printf '#include "k.h"\nint f(void) { return K; }\n' > src/f.c
+	printf 'int f(void);\nint main(void) { return f() - 3; }\n' > src/main.c
+	cat > Makefile <<'MK'
+prog: src/f.o src/main.o
+	$(CC) -fuse-ld=lld -o $@ $^
+%.o: %.c
+	$(CC) -O2 -c -o $@ $<
+clean:
+	rm -f prog src/*.o
+MK
+	kshimctl make -- -s > /dev/null 2>&1 && kshimctl fingerprint -o m1.json
+	make -s clean && kshimctl make -- -s > /dev/null 2>&1 && kshimctl fingerprint -o m2.json
+	assert_eq "outputs" "prog src/f.o src/main.o" "$(jq -r '.outputs | keys | join(" ")' m1.json)"
+	cmp m1.json m2.json || { diff -u m1.json m2.json | head -n 30; fail "two clean builds, different manifests"; }
+	# a changed header changes f.o and prog, nothing else
+	printf '#define K 4\n' > src/k.h
+	make -s clean && kshimctl make -- -s > /dev/null 2>&1; kshimctl fingerprint -o m3.json
+	changed=$(jq -r --slurpfile a m1.json '.outputs | to_entries[] | select(.value.sha256 != $a[0].outputs[.key].sha256) | .key' m3.json | paste -sd' ')
+	assert_eq "changed outputs" "prog src/f.o" "$changed"
+}
+
+run_tests
