@@ -92,6 +92,19 @@ const struct ctl_cmd ctl_cmds[] = {
 	  "Records carry the digests in their \"fp\" member (KSHIM_FINGERPRINT=0 turns\n"
 	  "them off).\n\n"
 	  "  -o, --output FILE  write there ('-' = stdout, the default)\n" DIR_OPT },
+	{ "diff", cmd_diff, "what changed between two builds, output by output, and why",
+	  "usage: kshimctl diff [-v] [--json] [--dir DIR] BUILD_A BUILD_B\n\n"
+	  "Compare the outputs of two builds of the log (ids, unique prefixes, 'last',\n"
+	  "'last~N') by their digests and, for each that differs, compare the calls that\n"
+	  "made it, the maker first and then what rewrote it (objtool): 'tool' (another\n"
+	  "binary), 'flags' (the arguments only in A and only in B, and the rules that\n"
+	  "put them there), 'inputs' (which input files), or 'nondeterministic' (same\n"
+	  "tool, flags and input files; headers are not fingerprinted yet). For ELF\n"
+	  "outputs: whether only the layout moved or the contents changed, and which\n"
+	  "sections. A summary first; -v the details; --json all of it.\n"
+	  "Exit 0 when every output is identical, 1 when some differ, 2 on errors.\n\n"
+	  "  -v, --verbose    flags, rules, inputs and sections for each output\n"
+	  "  -j, --json       one JSON object (sorted keys)\n" DIR_OPT },
 	{ "trust", cmd_trust, "vet project-local rule files (.kshim/rules.d) so that kshim uses them",
 	  "usage: kshimctl trust [FILES|DIRS...]\n"
 	  "       kshimctl trust --revoke [FILES|DIRS...]\n"

@@ -40,8 +40,7 @@ static const char *build_dir_of(const struct ctl *ctl, const char *build)
 	return first_cwd;
 }
 
-/* path as a key relative to the build directory (absolute when outside it). */
-static char *rel_key(const char *cwd, const char *path, const char *bdir)
+char *output_key(const char *cwd, const char *path, const char *bdir)
 {
 	char *abs = path[0] == '/' ? xstrdup(path) : path_join(cwd ? cwd : ".", path);
 	/* drop "./" components that kbuild writes */
@@ -104,7 +103,7 @@ json_t *build_manifest(const struct ctl *ctl, const char *build)
 			if (tool)
 				json_object_set_new(e, "tool", json_string(tool));
 			json_object_set(e, "argv", json_object_get(fp, "argv"));
-			char *rk = rel_key(rec_str(r, "cwd"), key, bdir);
+			char *rk = output_key(rec_str(r, "cwd"), key, bdir);
 			json_object_set_new(outputs, rk, e);	/* later records win: objtool after the compiler */
 			free(rk);
 		}

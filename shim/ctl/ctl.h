@@ -86,6 +86,9 @@ int cmd_explain(struct ctl *ctl, int argc, char **argv);
 int cmd_stale(struct ctl *ctl, int argc, char **argv);
 int cmd_trust(struct ctl *ctl, int argc, char **argv);
 int cmd_fingerprint(struct ctl *ctl, int argc, char **argv);
+/* An output as a key: relative to the build directory bdir (absolute outside it); heap. */
+char *output_key(const char *cwd, const char *path, const char *bdir);
+int cmd_diff(struct ctl *ctl, int argc, char **argv);
 /* The manifest of a build (see ctl-fingerprint.c); new reference. */
 json_t *build_manifest(const struct ctl *ctl, const char *build);
 

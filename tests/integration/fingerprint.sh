@@ -126,4 +126,38 @@ MK
 	assert_eq "changed outputs" "prog src/f.o" "$changed"
 }
 
+test_diff_names_what_changed_and_why() {
+	mkdir -p src
+	for x in f g h; do
+		printf 'int %s(int n) { int s = 0; for (int i = 0; i < n; i++) s += i * 3; return s; }\n' $x > src/$x.c
+	done
+	cat > Makefile <<'MK'
+all: src/f.o src/g.o src/h.o
+%.o: %.c
+	$(CC) -O2 $(CFLAGS_$(notdir $@)) -c -o $@ $<
+clean:
+	rm -f src/*.o
+MK
+	kshimctl make -- -s > /dev/null 2>&1
+	make -s clean && kshimctl make -- -s > /dev/null 2>&1
+	kshimctl diff last~1 last > out
+	assert_eq "identical builds" 0 "$?"
+	assert_contains "summary" "$(cat out)" "3 output(s) identical, 0 differ"
+	# B: a flag for one object (kbuild's CFLAGS_x.o), a changed source, a rule on another
+	printf 'int g(int n) { int s = 0; for (int i = 0; i < n; i++) s += i * 5; return s; }\n' > src/g.c
+	printf '[rule h-o0]\nrole = cc hostcc\noutput = src/h.o\nreplace = -O2 => -O0\n' > r.ini
+	make -s clean && KSHIM_RULES=$T/r.ini kshimctl make -- -s CFLAGS_f.o=-O0 > /dev/null 2>&1
+	kshimctl diff -v last~1 last > out
+	assert_eq "different builds" 1 "$?"
+	cat out
+	assert_contains "f.o: flags" "$(cat out)" "src/f.o: flags"
+	assert_contains "the flag" "$(cat out)" "only in B: -O0"
+	assert_contains "g.o: inputs" "$(cat out)" "src/g.o: inputs"
+	assert_contains "which input" "$(cat out)" "inputs changed: src/g.c"
+	assert_contains "h.o: flags by a rule" "$(cat out)" "by rule h-o0"
+	kshimctl diff --json last~1 last > d.json
+	assert_eq "json reasons" "flags inputs flags" "$(jq -r '[.outputs["src/f.o","src/g.o","src/h.o"].reason] | join(" ")' d.json)"
+	assert_eq "elf detail" "true" "$(jq -r '.outputs["src/g.o"].elf.changed | index(".text") != null' d.json)"
+}
+
 run_tests
