@@ -21,45 +21,35 @@ void ruleset_init(struct ruleset *rs)
 	strvec_init(&rs->untrusted);
 }
 
-/* Free a strvec; its strings too unless they live in a cache blob. */
-static void words_release(struct strvec *sv, int borrowed)
+static void rule_release(struct rule *r)
 {
-	if (borrowed) {
-		if (sv->alloc)
-			free(sv->v);
-		strvec_init(sv);
-	} else {
-		strvec_clear(sv);
-	}
-}
-
-static void rule_release(struct rule *r, int borrowed)
-{
-	if (!borrowed) {
-		free(r->name);
-		free(r->file);
-		free(r->why);
-		free(r->tool_name);
-	}
+	free(r->name);
+	free(r->file);
+	free(r->why);
+	free(r->tool_name);
 	for (size_t i = 0; i < r->nconds; i++)
-		words_release(&r->conds[i].words, borrowed);
+		strvec_clear(&r->conds[i].words);
 	free(r->conds);
 	for (size_t i = 0; i < r->nacts; i++) {
-		words_release(&r->acts[i].words, borrowed);
-		words_release(&r->acts[i].to, borrowed);
+		strvec_clear(&r->acts[i].words);
+		strvec_clear(&r->acts[i].to);
 	}
 	free(r->acts);
 }
 
 void ruleset_release(struct ruleset *rs)
 {
-	int borrowed = rs->blob != NULL;
-	for (size_t i = 0; i < rs->nr; i++)
-		rule_release(&rs->v[i], borrowed);
-	free(rs->v);
-	words_release(&rs->files, borrowed);
-	words_release(&rs->untrusted, borrowed);
-	free(rs->blob);
+	if (rs->blob) {
+		/* read from the cache: strings in the blob, arrays in the arena */
+		free(rs->arena);
+		free(rs->blob);
+	} else {
+		for (size_t i = 0; i < rs->nr; i++)
+			rule_release(&rs->v[i]);
+		free(rs->v);
+		strvec_clear(&rs->files);
+		strvec_clear(&rs->untrusted);
+	}
 	json_decref(rs->names);
 	memset(rs, 0, sizeof(*rs));
 }
@@ -417,32 +407,46 @@ out:
 	return ok;
 }
 
+/* A strvec of the cache arena/blob, copied to the heap. */
 static void own_words(struct strvec *sv)
 {
+	struct strvec heap = STRVEC_INIT;
 	for (size_t i = 0; i < sv->nr; i++)
-		sv->v[i] = xstrdup(sv->v[i]);
+		strvec_push(&heap, sv->v[i]);
+	*sv = heap;
 }
 
-/* Copy the strings of a ruleset read from the cache to the heap, so that more can be added. */
+static void *memdup(const void *p, size_t n)
+{
+	return n ? memcpy(xmalloc(n), p, n) : NULL;
+}
+
+/* Copy a ruleset read from the cache to the heap, so that more can be added to it. */
 static void ruleset_own(struct ruleset *rs)
 {
+	struct rule *v = xcalloc(rs->nr ? rs->nr : 1, sizeof(*v));
+	memcpy(v, rs->v, rs->nr * sizeof(*v));
 	for (size_t i = 0; i < rs->nr; i++) {
-		struct rule *r = &rs->v[i];
+		struct rule *r = &v[i];
 		r->name = xstrdup(r->name);
 		r->file = xstrdup(r->file);
 		r->why = r->why ? xstrdup(r->why) : NULL;
 		r->tool_name = r->tool_name ? xstrdup(r->tool_name) : NULL;
+		r->conds = memdup(r->conds, r->nconds * sizeof(*r->conds));
 		for (size_t k = 0; k < r->nconds; k++)
 			own_words(&r->conds[k].words);
+		r->acts = memdup(r->acts, r->nacts * sizeof(*r->acts));
 		for (size_t k = 0; k < r->nacts; k++) {
 			own_words(&r->acts[k].words);
 			own_words(&r->acts[k].to);
 		}
 	}
+	rs->v = v;
 	own_words(&rs->files);
 	own_words(&rs->untrusted);
+	free(rs->arena);
 	free(rs->blob);
-	rs->blob = NULL;
+	rs->arena = rs->blob = NULL;
 }
 
 /* Parse one rule file from f (path names it) and check what the parser cannot see line by line. */

@@ -100,7 +100,8 @@ struct ruleset {
 	struct strvec untrusted;	/* project-local files not loaded: not trusted (or changed since) */
 	json_t *names;		/* rule name -> index, for duplicate detection (built on first use) */
 	int from_cache;		/* read from the parsed-rule cache ... */
-	char *blob;		/* ... whose strings are in here, not on the heap one by one */
+	char *blob;		/* ... whose strings are in here, not on the heap one by one, */
+	char *arena;		/* ... and the arrays (rules, conditions, actions, words) in here */
 };
 
 /* The files a ruleset is made of, in load order, with what stat said. */
