@@ -94,7 +94,12 @@ e2e: all
 	@tests/e2e/run
 
 # Everything: the README's test command.
-check: test e2e
+# Load and crash tests of the log (issue 7): 64 writers x 200k calls, 1000 SIGKILLs; ~3 min.
+reliability: all
+	@tests/reliability/load 64 200000
+	@tests/reliability/crash 1000
+
+check: test e2e reliability
 
 bench: all
 	@bench/run
@@ -127,10 +132,11 @@ help:
 	@echo "make              build kshim and kshimctl into $(O)/"
 	@echo "make test         unit + integration tests, then again under ASan+UBSan"
 	@echo "make e2e          build a real kernel through kshim and boot it in QEMU"
-	@echo "make check        test + e2e (the README's test command)"
+	@echo "make reliability  64 writers x 200k calls, 1000 SIGKILLs: the log loses nothing it should not"
+	@echo "make check        test + e2e + reliability (the README's test command)"
 	@echo "make bench        side-by-side benchmarks (bench/)"
 	@echo "make bench-quick  the CI subset: fails only on a gross overhead regression"
 	@echo "make install PREFIX=/usr/local"
 
-.PHONY: all unit integration sanitize test e2e check bench bench-quick install uninstall clean help
+.PHONY: all unit integration sanitize test e2e reliability check bench bench-quick install uninstall clean help
 .SECONDARY:
