@@ -26,7 +26,8 @@ pkgs=(make gcc pkg-config
       clang-19 lld-19 llvm-19 mold
       linux-source-6.12 flex bison bc cpio libelf-dev kmod
       qemu-system-x86 busybox-static
-      jq hyperfine ccache distcc bear clangd util-linux procps)
+      jq hyperfine ccache distcc bear clangd util-linux procps
+      python3 dash strace valgrind)
 
 sudo=
 [ "$(id -u)" -eq 0 ] || sudo=sudo
