@@ -25,18 +25,7 @@
 static json_t *makers(const struct ctl *ctl, const char *build, const char **bdir_out)
 {
 	json_t *m = json_object();
-	const char *bdir = NULL;
-	for (size_t i = 0; i < ctl->nr; i++) {
-		const json_t *r = ctl->recs[i];
-		const char *b = rec_str(r, "build");
-		if (!b || strcmp(b, build) != 0)
-			continue;
-		const char *t = rec_str(r, "type");
-		if (t && strcmp(t, "build") == 0 && rec_str(r, "build_dir"))
-			bdir = rec_str(r, "build_dir");
-		if (!bdir && rec_is_call(r))
-			bdir = rec_str(r, "cwd");
-	}
+	const char *bdir = ctl_build_dir_of(ctl, build);
 	for (size_t i = 0; i < ctl->nr; i++) {
 		json_t *r = ctl->recs[i];
 		const char *b = rec_str(r, "build");

@@ -22,8 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The build directory of a build: "build_dir" of its start record, else the cwd of its first call. */
-static const char *build_dir_of(const struct ctl *ctl, const char *build)
+const char *ctl_build_dir_of(const struct ctl *ctl, const char *build)
 {
 	const char *first_cwd = NULL;
 	for (size_t i = 0; i < ctl->nr; i++) {
@@ -57,7 +56,7 @@ char *output_key(const char *cwd, const char *path, const char *bdir)
 
 json_t *build_manifest(const struct ctl *ctl, const char *build)
 {
-	const char *bdir = build_dir_of(ctl, build);
+	const char *bdir = ctl_build_dir_of(ctl, build);
 	json_t *outputs = json_object(), *tools = json_object(), *rules = json_object();
 	for (size_t i = 0; i < ctl->nr; i++) {
 		const json_t *r = ctl->recs[i];
