@@ -737,29 +737,28 @@ EXPORT int execvp(const char *file, char *const argv[])
 	return execvpe(file, argv, environ);
 }
 
-/* execl*: the variadic arguments gathered into an array (stack, or mmap beyond STACK_VEC), as glibc does. */
-#define GATHER(first, ap, argv, mapped, buf)                                       \
-	do {                                                                       \
-		va_list cp;                                                        \
-		size_t n_ = 1;                                                     \
-		va_copy(cp, ap);                                                   \
-		while (va_arg(cp, char *))                                         \
-			n_++;                                                      \
-		va_end(cp);                                                        \
-		argv = vec_get(buf, n_ + 1, &mapped);                              \
-		if (argv) {                                                        \
-			argv[0] = (char *)first;                                   \
-			for (size_t i_ = 1; i_ <= n_; i_++)                        \
-				argv[i_] = va_arg(ap, char *);                     \
-		}                                                                  \
-	} while (0)
-
-static int exec_gathered(const char *file, int search, char **argv, size_t mapped, char *const envp[])
+/*
+ * execl*: the variadic arguments gathered into an array (stack, or mmap beyond
+ * STACK_VEC), as glibc does; with_envp: execle's environment follows the NULL.
+ */
+static int exec_list(const char *file, int search, const char *arg, va_list ap, int with_envp)
 {
+	char *buf[STACK_VEC];
+	size_t n = 1, mapped;
+	va_list cp;
+	va_copy(cp, ap);
+	while (va_arg(cp, char *))
+		n++;
+	va_end(cp);
+	char **argv = vec_get(buf, n + 1, &mapped);
 	if (!argv) {
 		errno = ENOMEM;
 		return -1;
 	}
+	argv[0] = (char *)arg;
+	for (size_t i = 1; i <= n; i++)
+		argv[i] = va_arg(ap, char *);	/* argv[n] is the terminating NULL */
+	char *const *envp = with_envp ? va_arg(ap, char *const *) : environ;
 	int ret = search ? execvpe(file, argv, envp) : execve(file, argv, envp);
 	int saved = errno;
 	vec_free(argv, mapped);
@@ -769,36 +768,29 @@ static int exec_gathered(const char *file, int search, char **argv, size_t mappe
 
 EXPORT int execl(const char *path, const char *arg, ...)
 {
-	char *buf[STACK_VEC], **argv;
-	size_t mapped;
 	va_list ap;
 	va_start(ap, arg);
-	GATHER(arg, ap, argv, mapped, buf);
+	int ret = exec_list(path, 0, arg, ap, 0);
 	va_end(ap);
-	return exec_gathered(path, 0, argv, mapped, environ);
+	return ret;
 }
 
 EXPORT int execlp(const char *file, const char *arg, ...)
 {
-	char *buf[STACK_VEC], **argv;
-	size_t mapped;
 	va_list ap;
 	va_start(ap, arg);
-	GATHER(arg, ap, argv, mapped, buf);
+	int ret = exec_list(file, 1, arg, ap, 0);
 	va_end(ap);
-	return exec_gathered(file, 1, argv, mapped, environ);
+	return ret;
 }
 
 EXPORT int execle(const char *path, const char *arg, ...)
 {
-	char *buf[STACK_VEC], **argv;
-	size_t mapped;
 	va_list ap;
 	va_start(ap, arg);
-	GATHER(arg, ap, argv, mapped, buf);
-	char *const *envp = va_arg(ap, char *const *);
+	int ret = exec_list(path, 0, arg, ap, 1);
 	va_end(ap);
-	return exec_gathered(path, 0, argv, mapped, envp);
+	return ret;
 }
 
 EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
