@@ -26,10 +26,9 @@ void sha256_hex(const void *buf, size_t len, char out[SHA256_HEX_LEN + 1])
 	digest_hex(d, sizeof(d), out);
 }
 
-int sha256_fd_hex(int fd, char out[SHA256_HEX_LEN + 1])
+int sha256_fd_raw(int fd, unsigned char d[SHA256_RAW_LEN])
 {
 	struct sha256_ctx c;
-	unsigned char d[SHA256_DIGEST_SIZE];
 	static unsigned char buf[1 << 17];
 	sha256_init(&c);
 	for (;;) {
@@ -42,19 +41,36 @@ int sha256_fd_hex(int fd, char out[SHA256_HEX_LEN + 1])
 			break;
 		sha256_update(&c, (size_t)n, buf);
 	}
-	sha256_digest(&c, sizeof(d), d);
+	sha256_digest(&c, SHA256_RAW_LEN, d);
+	return 0;
+}
+
+int sha256_fd_hex(int fd, char out[SHA256_HEX_LEN + 1])
+{
+	unsigned char d[SHA256_RAW_LEN];
+	if (sha256_fd_raw(fd, d) < 0)
+		return -1;
 	digest_hex(d, sizeof(d), out);
 	return 0;
 }
 
-int sha256_file_hex(const char *path, char out[SHA256_HEX_LEN + 1])
+int sha256_file_raw(const char *path, unsigned char d[SHA256_RAW_LEN])
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	int ret = sha256_fd_hex(fd, out);
+	int ret = sha256_fd_raw(fd, d);
 	int saved = errno;
 	close(fd);
 	errno = saved;
 	return ret;
+}
+
+int sha256_file_hex(const char *path, char out[SHA256_HEX_LEN + 1])
+{
+	unsigned char d[SHA256_RAW_LEN];
+	if (sha256_file_raw(path, d) < 0)
+		return -1;
+	digest_hex(d, sizeof(d), out);
+	return 0;
 }

@@ -110,37 +110,32 @@ void tool_id_release(struct tool_id *id)
 
 /* ---- argv ------------------------------------------------------------------- */
 
-/* Feed s with every occurrence of dir (as a path prefix) replaced by tag. */
-static void feed_relative(struct sha256_ctx *c, const char *s, const char *dir, const char *tag, const char *dir2,
-			  const char *tag2)
+char *dirs_tagged(const char *s, const char *build_dir, const char *src_dir)
 {
-	size_t n1 = dir ? strlen(dir) : 0, n2 = dir2 ? strlen(dir2) : 0;
-	const char *run = s;
+	/* the longer directory first: a build dir inside the source dir */
+	const char *dir[2] = { build_dir, src_dir }, *tag[2] = { "$B", "$S" };
+	size_t n[2] = { build_dir ? strlen(build_dir) : 0, src_dir ? strlen(src_dir) : 0 };
+	int first = n[0] >= n[1] ? 0 : 1;
+	size_t len = strlen(s), cap = len + 1, o = 0;
+	char *out = xmalloc(cap);
 	for (const char *p = s; *p;) {
-		const char *d = NULL, *t = NULL;
-		size_t n = 0;
-		/* the longer directory first: a build dir inside the source dir */
-		if (n1 >= n2) {
-			if (n1 && strncmp(p, dir, n1) == 0 && (p[n1] == '/' || p[n1] == '\0'))
-				d = dir, t = tag, n = n1;
-			else if (n2 && strncmp(p, dir2, n2) == 0 && (p[n2] == '/' || p[n2] == '\0'))
-				d = dir2, t = tag2, n = n2;
-		} else {
-			if (n2 && strncmp(p, dir2, n2) == 0 && (p[n2] == '/' || p[n2] == '\0'))
-				d = dir2, t = tag2, n = n2;
-			else if (n1 && strncmp(p, dir, n1) == 0 && (p[n1] == '/' || p[n1] == '\0'))
-				d = dir, t = tag, n = n1;
-		}
-		if (!d) {
-			p++;
+		int hit = -1;
+		for (int k = 0, i = first; k < 2 && hit < 0; k++, i ^= 1)
+			if (n[i] && *p == dir[i][0] && strncmp(p, dir[i], n[i]) == 0 && (p[n[i]] == '/' || p[n[i]] == '\0'))
+				hit = i;
+		if (hit < 0) {
+			out[o++] = *p++;
 			continue;
 		}
-		sha256_update(c, (size_t)(p - run), (const uint8_t *)run);
-		sha256_update(c, strlen(t), (const uint8_t *)t);
-		p += n;
-		run = p;
+		/* a tag is longer than a one-letter directory ("/") */
+		if (o + 2 + strlen(p + n[hit]) + 1 > cap)
+			out = xrealloc(out, cap = o + 2 + strlen(p + n[hit]) + 1);
+		memcpy(out + o, tag[hit], 2);
+		o += 2;
+		p += n[hit];
 	}
-	sha256_update(c, strlen(run) + 1, (const uint8_t *)run);	/* with the NUL: words stay apart */
+	out[o] = '\0';
+	return out;
 }
 
 void argv_digest(char *const *argv, size_t n, const char *build_dir, const char *src_dir,
@@ -149,8 +144,11 @@ void argv_digest(char *const *argv, size_t n, const char *build_dir, const char 
 	struct sha256_ctx c;
 	uint8_t d[SHA256_DIGEST_SIZE];
 	sha256_init(&c);
-	for (size_t i = 0; i < n; i++)
-		feed_relative(&c, argv[i], build_dir, "$B", src_dir, "$S");
+	for (size_t i = 0; i < n; i++) {
+		char *w = dirs_tagged(argv[i], build_dir, src_dir);
+		sha256_update(&c, strlen(w) + 1, (const uint8_t *)w);	/* with the NUL: words stay apart */
+		free(w);
+	}
 	sha256_digest(&c, sizeof(d), d);
 	digest_hex(d, sizeof(d), out);
 }

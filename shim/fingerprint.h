@@ -13,6 +13,9 @@
  *            set by kshimctl make from -C) as "$S": two trees at different
  *            paths give the same digest for the same command;
  *   inputs   path -> SHA-256 of each input file (sources, objects, scripts);
+ *   deps     the files the depfile names (headers): how many, one digest over
+ *            their paths and contents, and where they are in the build's
+ *            table of header digests (see deptab.h);
  *   before   objtool and other in-place rewrites: the output's digest before;
  *   outputs  path -> {sha256, and for ELF files: layout, sections}.
  *
@@ -40,6 +43,12 @@ struct tool_id {
  */
 int tool_identity(const char *path, struct tool_id *id, int ask_version);
 void tool_id_release(struct tool_id *id);
+
+/*
+ * s with every occurrence of build_dir and src_dir as a path prefix ("DIR/..."
+ * or "DIR" at the end) written as "$B" and "$S" (heap string).
+ */
+char *dirs_tagged(const char *s, const char *build_dir, const char *src_dir);
 
 /* Digest of argv with build_dir -> "$B" and src_dir -> "$S" (either may be NULL). */
 void argv_digest(char *const *argv, size_t n, const char *build_dir, const char *src_dir,

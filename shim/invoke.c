@@ -1,4 +1,5 @@
 #include "invoke.h"
+#include "deptab.h"
 #include "log.h"
 #include "util.h"
 
@@ -136,6 +137,15 @@ static void fingerprint_after(struct invocation *inv)
 	json_object_set_new(inv->fp, "argv", json_string(hex));
 	if (!inv->res.exited || inv->res.exit_code != 0)
 		return;
+	if (inv->cls.depfile) {
+		char cwd[4096];
+		struct deptab *t = deptab_open(inv->build.log_dir, inv->build.id);
+		json_t *deps = getcwd(cwd, sizeof(cwd)) ?
+			deps_fingerprint(t, inv->cls.depfile, cwd, inv->build.build_dir, getenv("KSHIM_SRCDIR")) : NULL;
+		if (deps)
+			json_object_set_new(inv->fp, "deps", deps);
+		deptab_close(t);
+	}
 	json_t *outs = json_object();
 	for (size_t i = 0; i < inv->cls.outputs.nr; i++) {
 		json_t *f = file_fingerprint(inv->cls.outputs.v[i], 1);

@@ -19,6 +19,7 @@ fail() { echo "    FAIL: $*" >&2; exit 1; }
 # assert_eq WHAT EXPECTED ACTUAL
 assert_eq() { [ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"; }
 assert_contains() { case "$2" in *"$3"*) ;; *) fail "$1: '$3' not in: $2" ;; esac; }
+assert_not_contains() { case "$2" in *"$3"*) fail "$1: '$3' in: $2" ;; esac; }
 assert_file_empty() { [ ! -s "$1" ] || fail "expected $1 to be empty, it holds: $(head -c 500 "$1")"; }
 # records: the valid records of the log in $1 (default .kshim) as JSON Lines, via kshimctl
 records() { kshimctl log --json --dir "${1:-.kshim}"; }

@@ -7,25 +7,33 @@
  *   tool       the real tool's binary differs;
  *   flags      the argv digest differs: the arguments only in A / only in B,
  *              with the rules whose changes put them there;
- *   inputs     the input files that differ;
- *   nondeterministic  same tool, flags and inputs, different output (said
- *              loudly: headers are not fingerprinted yet, so a changed
- *              header looks like this too).
+ *   inputs     the input files that differ, and the headers of its depfile
+ *              that differ (from the two builds' deptab tables);
+ *   nondeterministic  same tool, flags, inputs and headers, different
+ *              output (said loudly).
  * ELF outputs also say whether only the layout moved or the contents
  * changed, and which sections. Summary first; -v adds the details; --json.
  */
 #include "ctl.h"
+#include "deptab.h"
+#include "fingerprint.h"
 #include "util.h"
 
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* one of the two builds */
+struct side {
+	const char *build;
+	const char *bdir, *sdir;	/* build and source directories */
+	struct deptab *deps;		/* its header digests, or NULL */
+};
+
 /* output key -> array of the records that made or rewrote it, in log order */
-static json_t *makers(const struct ctl *ctl, const char *build, const char **bdir_out)
+static json_t *makers(const struct ctl *ctl, const char *build, const char *bdir)
 {
 	json_t *m = json_object();
-	const char *bdir = ctl_build_dir_of(ctl, build);
 	for (size_t i = 0; i < ctl->nr; i++) {
 		json_t *r = ctl->recs[i];
 		const char *b = rec_str(r, "build");
@@ -44,7 +52,6 @@ static json_t *makers(const struct ctl *ctl, const char *build, const char **bdi
 			free(k);
 		}
 	}
-	*bdir_out = bdir;
 	return m;
 }
 
@@ -69,7 +76,7 @@ static const char *rec_output_name(const json_t *rec, const char *key, const cha
 }
 
 /* argv words with the build and source directories written as $B and $S */
-static json_t *norm_argv(const json_t *rec, const char *bdir)
+static json_t *norm_argv(const json_t *rec, const struct side *sd)
 {
 	json_t *out = json_array(), *v;
 	size_t i;
@@ -79,17 +86,10 @@ static json_t *norm_argv(const json_t *rec, const char *bdir)
 		char *s = json_bytes_decode(v);
 		if (!s)
 			continue;
-		char *w = s;
-		if (bdir && *bdir) {
-			char *p = strstr(w, bdir);
-			if (p) {
-				char *n = xasprintf("%.*s$B%s", (int)(p - w), w, p + strlen(bdir));
-				free(w);
-				w = n;
-			}
-		}
+		char *w = dirs_tagged(s, sd->bdir, sd->sdir);
 		json_array_append_new(out, json_bytes(w));
 		free(w);
+		free(s);
 	}
 	return out;
 }
@@ -151,8 +151,23 @@ static int str_eq(const char *a, const char *b)
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
+/* keys of a whose values differ in b, and keys only in b, into out */
+static void changed_keys(const json_t *a, const json_t *b, json_t *out)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)a, k, v) {
+		if (!json_equal(v, json_object_get(b, k)))
+			json_array_append_new(out, json_string(k));
+	}
+	json_object_foreach((json_t *)b, k, v) {
+		if (!json_object_get(a, k))
+			json_array_append_new(out, json_string(k));
+	}
+}
+
 /* Why the calls ra (build A) and rb (build B) differ. */
-static json_t *call_diff(const json_t *ra, const json_t *rb, const char *bdir_a, const char *bdir_b)
+static json_t *call_diff(const json_t *ra, const json_t *rb, const struct side *sa, const struct side *sb)
 {
 	json_t *d = json_object();
 	if (!str_eq(fp_str(ra, "tool", "sha256"), fp_str(rb, "tool", "sha256")) ||
@@ -160,7 +175,7 @@ static json_t *call_diff(const json_t *ra, const json_t *rb, const char *bdir_a,
 		json_object_set_new(d, "tool", json_pack("{s:O,s:O}", "a", json_object_get(ra, "tool"), "b",
 							  json_object_get(rb, "tool")));
 	if (!str_eq(fp_str(ra, "argv", NULL), fp_str(rb, "argv", NULL))) {
-		json_t *na = norm_argv(ra, bdir_a), *nb = norm_argv(rb, bdir_b);
+		json_t *na = norm_argv(ra, sa), *nb = norm_argv(rb, sb);
 		json_t *only_a = minus(na, nb), *only_b = minus(nb, na);
 		json_object_set_new(d, "flags", json_pack("{s:o,s:o,s:o,s:o}", "only_a", only_a, "only_b", only_b,
 							   "rules_a", rules_for(ra, only_a), "rules_b",
@@ -168,18 +183,19 @@ static json_t *call_diff(const json_t *ra, const json_t *rb, const char *bdir_a,
 		json_decref(na);
 		json_decref(nb);
 	}
-	json_t *ia = json_object_get(json_object_get(ra, "fp"), "inputs");
-	json_t *ib = json_object_get(json_object_get(rb, "fp"), "inputs");
 	json_t *changed = json_array();
-	const char *k;
-	json_t *v;
-	json_object_foreach(ia, k, v) {
-		if (!json_equal(v, json_object_get(ib, k)))
-			json_array_append_new(changed, json_string(k));
-	}
-	json_object_foreach(ib, k, v) {
-		if (!json_object_get(ia, k))
-			json_array_append_new(changed, json_string(k));
+	changed_keys(json_object_get(json_object_get(ra, "fp"), "inputs"),
+		     json_object_get(json_object_get(rb, "fp"), "inputs"), changed);
+	json_t *da = json_object_get(json_object_get(ra, "fp"), "deps");
+	json_t *db = json_object_get(json_object_get(rb, "fp"), "deps");
+	if (!str_eq(rec_str(da, "sha256"), rec_str(db, "sha256"))) {
+		json_t *fa = deps_files(sa->deps, da), *fb = deps_files(sb->deps, db);
+		size_t before = json_array_size(changed);
+		changed_keys(fa, fb, changed);
+		if (json_array_size(changed) == before)	/* the tables are gone, or did not index them */
+			json_array_append_new(changed, json_string("(headers: the depfile digests differ)"));
+		json_decref(fa);
+		json_decref(fb);
 	}
 	if (json_array_size(changed))
 		json_object_set_new(d, "inputs", changed);
@@ -278,8 +294,10 @@ int cmd_diff(struct ctl *ctl, int argc, char **argv)
 	if (ctl_find_dir(ctl, dir) < 0 || ctl_load(ctl) < 0 || !(a = ctl_build_select(ctl, argv[optind])) ||
 	    !(b = ctl_build_select(ctl, argv[optind + 1])))
 		return 2;
-	const char *bdir_a, *bdir_b;
-	json_t *ma = makers(ctl, a, &bdir_a), *mb = makers(ctl, b, &bdir_b);
+	struct side sa = { a, ctl_build_dir_of(ctl, a), ctl_src_dir_of(ctl, a), deptab_open_ro(ctl->dir, a) };
+	struct side sb = { b, ctl_build_dir_of(ctl, b), ctl_src_dir_of(ctl, b), deptab_open_ro(ctl->dir, b) };
+	const char *bdir_a = sa.bdir, *bdir_b = sb.bdir;
+	json_t *ma = makers(ctl, a, bdir_a), *mb = makers(ctl, b, bdir_b);
 	json_t *outputs = json_object(), *counts = json_object();
 	long same = 0;
 	const char *key;
@@ -303,7 +321,7 @@ int cmd_diff(struct ctl *ctl, int argc, char **argv)
 			json_t *why = NULL;
 			size_t n = json_array_size(la) < json_array_size(lb) ? json_array_size(la) : json_array_size(lb);
 			for (size_t i = 0; i < n && !why; i++) {
-				json_t *w = call_diff(json_array_get(la, i), json_array_get(lb, i), bdir_a, bdir_b);
+				json_t *w = call_diff(json_array_get(la, i), json_array_get(lb, i), &sa, &sb);
 				if (json_object_size(w)) {
 					json_object_set_new(w, "call", json_sprintf("%s %s", rec_str(json_array_get(lb, i), "role"),
 										    rec_str(json_array_get(lb, i), "mode")));
@@ -343,8 +361,8 @@ int cmd_diff(struct ctl *ctl, int argc, char **argv)
 		json_t *n;
 		json_object_foreach(counts, key, n) printf("  %-18s %lld\n", key, (long long)json_integer_value(n));
 		if (json_object_get(counts, "nondeterministic"))
-			printf("NOTE: %lld output(s) differ with the same tool, flags and input files: nondeterminism,\n"
-			       "      or a header (headers are not fingerprinted yet)\n",
+			printf("NOTE: %lld output(s) differ with the same tool, flags, input files and headers: "
+			       "nondeterminism\n",
 			       (long long)json_integer_value(json_object_get(counts, "nondeterministic")));
 		json_t *e;
 		json_object_foreach(outputs, key, e) {
@@ -372,6 +390,8 @@ int cmd_diff(struct ctl *ctl, int argc, char **argv)
 			}
 		}
 	}
+	deptab_close(sa.deps);
+	deptab_close(sb.deps);
 	json_decref(ma);
 	json_decref(mb);
 	json_decref(outputs);

@@ -22,21 +22,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *ctl_build_dir_of(const struct ctl *ctl, const char *build)
+/* A string member of the build's "build" start record; NULL if none (make run by hand). */
+static const char *build_event_str(const struct ctl *ctl, const char *build, const char *member)
 {
-	const char *first_cwd = NULL;
 	for (size_t i = 0; i < ctl->nr; i++) {
 		const json_t *r = ctl->recs[i];
-		const char *b = rec_str(r, "build");
-		if (!b || strcmp(b, build) != 0)
-			continue;
-		const char *t = rec_str(r, "type");
-		if (t && strcmp(t, "build") == 0 && rec_str(r, "build_dir"))
-			return rec_str(r, "build_dir");
-		if (!first_cwd && rec_is_call(r))
-			first_cwd = rec_str(r, "cwd");
+		const char *b = rec_str(r, "build"), *t = rec_str(r, "type");
+		if (b && t && strcmp(b, build) == 0 && strcmp(t, "build") == 0 && rec_str(r, member))
+			return rec_str(r, member);
 	}
-	return first_cwd;
+	return NULL;
+}
+
+const char *ctl_build_dir_of(const struct ctl *ctl, const char *build)
+{
+	const char *d = build_event_str(ctl, build, "build_dir");
+	for (size_t i = 0; !d && i < ctl->nr; i++) {
+		const char *b = rec_str(ctl->recs[i], "build");
+		if (b && strcmp(b, build) == 0 && rec_is_call(ctl->recs[i]))
+			d = rec_str(ctl->recs[i], "cwd");	/* the first call's directory */
+	}
+	return d;
+}
+
+const char *ctl_src_dir_of(const struct ctl *ctl, const char *build)
+{
+	return build_event_str(ctl, build, "src_dir");
 }
 
 char *output_key(const char *cwd, const char *path, const char *bdir)

@@ -130,7 +130,6 @@ int cmd_make(struct ctl *ctl, int argc, char **argv)
 	char *build_dir = make_build_dir(margc, margv, &src_dir);
 	if (src_dir)
 		setenv("KSHIM_SRCDIR", src_dir, 1);	/* argv digests write it as "$S" */
-	free(src_dir);
 	char *log_dir = dir ? xstrdup(dir) : getenv("KSHIM_DIR") && *getenv("KSHIM_DIR") ?
 		xstrdup(getenv("KSHIM_DIR")) : path_join(build_dir, ".kshim");
 	char idbuf[64];
@@ -150,6 +149,7 @@ int cmd_make(struct ctl *ctl, int argc, char **argv)
 		free(self);
 		free(make_path);
 		free(build_dir);
+		free(src_dir);
 		free(log_dir);
 		return 2;
 	}
@@ -161,6 +161,7 @@ int cmd_make(struct ctl *ctl, int argc, char **argv)
 			free(self);
 			free(make_path);
 			free(build_dir);
+			free(src_dir);
 			free(log_dir);
 			return 2;
 		}
@@ -194,9 +195,12 @@ int cmd_make(struct ctl *ctl, int argc, char **argv)
 	json_t *argv_json = json_array();
 	for (size_t i = 0; i < run.nr; i++)
 		json_array_append_new(argv_json, json_bytes(run.v[i]));
-	append_event(&w, json_pack("{s:i,s:s,s:s,s:s,s:f,s:s,s:s,s:o}", "kshim", LOG_SCHEMA, "type", "build",
-				   "event", "start", "build", id, "time", now_epoch(), "cwd",
-				   getcwd(cwd, sizeof(cwd)) ? cwd : "?", "build_dir", build_dir, "argv", argv_json));
+	json_t *start = json_pack("{s:i,s:s,s:s,s:s,s:f,s:s,s:s,s:o}", "kshim", LOG_SCHEMA, "type", "build", "event",
+				  "start", "build", id, "time", now_epoch(), "cwd", getcwd(cwd, sizeof(cwd)) ? cwd : "?",
+				  "build_dir", build_dir, "argv", argv_json);
+	if (src_dir)
+		json_object_set_new(start, "src_dir", json_string(src_dir));	/* make -C SRC O=BUILD */
+	append_event(&w, start);
 	fprintf(stderr, "kshimctl: build %s, log in %s\n", id, log_dir);
 
 	struct run_result res;
@@ -221,6 +225,7 @@ int cmd_make(struct ctl *ctl, int argc, char **argv)
 	free(self);
 	free(make_path);
 	free(build_dir);
+	free(src_dir);
 	free(log_dir);
 	fflush(stdout);
 	run_exit_like(&res);

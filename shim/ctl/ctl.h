@@ -88,6 +88,8 @@ int cmd_trust(struct ctl *ctl, int argc, char **argv);
 int cmd_fingerprint(struct ctl *ctl, int argc, char **argv);
 /* The build directory of a build: "build_dir" of its start record, else the cwd of its first call. */
 const char *ctl_build_dir_of(const struct ctl *ctl, const char *build);
+/* Its source directory (make -C SRC O=BUILD through kshimctl make), or NULL. */
+const char *ctl_src_dir_of(const struct ctl *ctl, const char *build);
 /* An output as a key: relative to the build directory bdir (absolute outside it); heap. */
 char *output_key(const char *cwd, const char *path, const char *bdir);
 int cmd_diff(struct ctl *ctl, int argc, char **argv);

@@ -126,6 +126,38 @@ MK
 	assert_eq "changed outputs" "prog src/f.o" "$changed"
 }
 
+test_changed_header_is_named_by_diff() {
+	# headers come from the depfile; their digests from the build's shared table
+	mkdir -p src include
+	printf '#define K 3\n' > include/k.h
+	printf '#define J 1\n' > include/j.h
+	printf '#include "k.h"\nint f(void) { return K; }\n' > src/f.c
+	printf '#include "j.h"\nint g(void) { return J; }\n' > src/g.c
+	cat > Makefile <<'MK'
+all: src/f.o src/g.o
+%.o: %.c
+	$(CC) -Iinclude -Wp,-MMD,$(dir $@).$(notdir $@).d -O2 -c -o $@ $<
+clean:
+	rm -f src/*.o src/.*.d
+MK
+	kshimctl make -- -s > /dev/null 2>&1
+	assert_eq "deps recorded" "2 2" "$(kshimctl log --json --no-probes | jq -r 'select(.fp.deps) | .fp.deps.n' | tr '\n' ' ' | sed 's/ $//')"
+	assert_eq "all indexed" "" "$(kshimctl log --json | jq -r '.fp.deps.unindexed // empty')"
+	make -s clean && kshimctl make -- -s > /dev/null 2>&1
+	kshimctl diff last~1 last > out
+	assert_eq "same headers: identical" 0 "$?"
+	printf '#define K 4\n' > include/k.h
+	make -s clean && kshimctl make -- -s > /dev/null 2>&1
+	kshimctl diff -v last~1 last > out
+	assert_eq "a header changed" 1 "$?"
+	assert_contains "f.o: inputs" "$(cat out)" "src/f.o: inputs"
+	assert_contains "which header" "$(cat out)" "inputs changed: \$B/include/k.h"
+	assert_not_contains "g.o untouched" "$(cat out)" "src/g.o"
+	# the tables are gone: still "inputs", said as best it can
+	rm -rf .kshim/deps
+	assert_contains "without tables" "$(kshimctl diff -v last~1 last)" "depfile digests differ"
+}
+
 test_diff_names_what_changed_and_why() {
 	mkdir -p src
 	for x in f g h; do
