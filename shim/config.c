@@ -31,9 +31,22 @@ void config_release(struct config *cfg)
 	}
 	free(cfg->log_dir.value);
 	free(cfg->log_dir.origin);
+	free(cfg->pin_file.value);
+	free(cfg->pin_file.origin);
+	free(cfg->pin_mode.value);
+	free(cfg->pin_mode.origin);
 	free(cfg->log_required.value);
 	free(cfg->log_required.origin);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+int pin_mode_parse(const char *s)
+{
+	static const char *const names[] = { [PIN_WARN] = "warn", [PIN_ERROR] = "error", [PIN_ENFORCE] = "enforce" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i]) == 0)
+			return (int)i;
+	return -1;
 }
 
 int config_bool(const char *v, int *out)
@@ -196,6 +209,20 @@ static int config_handler(struct ini_ctx *ctx, const char *section, const char *
 			value_set(&cfg->log_required, value, origin);
 			return 1;
 		}
+	} else if (strcmp(section, "pin") == 0) {
+		if (strcmp(name, "file") == 0) {
+			value_set(&cfg->pin_file, value, origin);
+			return 1;
+		}
+		if (strcmp(name, "mode") == 0) {
+			if (pin_mode_parse(value) < 0) {
+				snprintf(ctx->err, sizeof(ctx->err), "pin mode '%s' is not warn, error or enforce", value);
+				free(origin);
+				return 0;
+			}
+			value_set(&cfg->pin_mode, value, origin);
+			return 1;
+		}
 	} else {
 		snprintf(ctx->err, sizeof(ctx->err), "unknown section '[%s]'", section);
 		free(origin);
@@ -248,6 +275,10 @@ int config_load(struct config *cfg)
 	env_override(&cfg->tool[ROLE_OBJTOOL], "KSHIM_OBJTOOL");
 	env_override(&cfg->log_dir, "KSHIM_DIR");
 	env_override(&cfg->log_required, "KSHIM_LOG_REQUIRED");
+	env_override(&cfg->pin_file, "KSHIM_PIN");
+	env_override(&cfg->pin_mode, "KSHIM_PIN_MODE");
+	if (cfg->pin_mode.value && pin_mode_parse(cfg->pin_mode.value) < 0)
+		ret = error("%s: pin mode '%s' is not warn, error or enforce", cfg->pin_mode.origin, cfg->pin_mode.value);
 	const char *verbose = getenv("KSHIM_VERBOSE");
 	if (verbose && *verbose && config_bool(verbose, &cfg->verbose) < 0)
 		cfg->verbose = 1;

@@ -11,6 +11,8 @@
  *   [log]    dir = PATH        ; default <build dir>/.kshim  (env KSHIM_DIR)
  *            required = no|yes ; yes: a log that cannot be written fails the call
  *                              ;      (env KSHIM_LOG_REQUIRED=1)
+ *   [pin]    file = PATH       ; a pin (kshimctl pin save) checked live (env KSHIM_PIN)
+ *            mode = warn|error|enforce   ; default warn (env KSHIM_PIN_MODE)
  *
  * A config file that is world-writable or owned by another user (other than
  * root) is refused, as is any unknown section or key: a typo must not
@@ -32,6 +34,7 @@ struct config {
 	struct config_value tool[ROLE__N];
 	struct config_value log_dir;
 	struct config_value log_required;
+	struct config_value pin_file, pin_mode;
 	int verbose;
 };
 
@@ -42,6 +45,9 @@ int config_load(struct config *cfg);
 /* Parse one file into cfg. missing_ok: a missing file is not an error. */
 int config_load_file(struct config *cfg, const char *path, int missing_ok);
 int config_bool(const char *v, int *out);
+enum pin_mode { PIN_WARN, PIN_ERROR, PIN_ENFORCE };
+/* enum pin_mode of "warn", "error", "enforce"; -1 otherwise. */
+int pin_mode_parse(const char *s);
 
 /*
  * Check that a file kshim reads instructions from is safe to trust: a regular

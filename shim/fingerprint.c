@@ -153,6 +153,21 @@ void argv_digest(char *const *argv, size_t n, const char *build_dir, const char 
 	digest_hex(d, sizeof(d), out);
 }
 
+char *output_key(const char *cwd, const char *path, const char *bdir)
+{
+	char *abs = path[0] == '/' ? xstrdup(path) : path_join(cwd ? cwd : ".", path);
+	/* drop "./" components that kbuild writes */
+	for (char *p; (p = strstr(abs, "/./"));)
+		memmove(p, p + 2, strlen(p + 2) + 1);
+	size_t n = bdir ? strlen(bdir) : 0;
+	if (n && strncmp(abs, bdir, n) == 0 && abs[n] == '/') {
+		char *k = xstrdup(abs + n + 1);
+		free(abs);
+		return k;
+	}
+	return abs;
+}
+
 /* ---- files and ELF layouts -------------------------------------------------- */
 
 static json_t *elf_sections(const unsigned char *buf, size_t len, char layout[SHA256_HEX_LEN + 1])

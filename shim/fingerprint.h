@@ -50,6 +50,9 @@ void tool_id_release(struct tool_id *id);
  */
 char *dirs_tagged(const char *s, const char *build_dir, const char *src_dir);
 
+/* An output as a key: relative to the build directory bdir (absolute outside it); heap. */
+char *output_key(const char *cwd, const char *path, const char *bdir);
+
 /* Digest of argv with build_dir -> "$B" and src_dir -> "$S" (either may be NULL). */
 void argv_digest(char *const *argv, size_t n, const char *build_dir, const char *src_dir,
 		 char out[SHA256_HEX_LEN + 1]);

@@ -1,5 +1,6 @@
 #include "invoke.h"
 #include "deptab.h"
+#include "pin.h"
 #include "log.h"
 #include "util.h"
 
@@ -91,6 +92,8 @@ json_t *invocation_record(const struct invocation *inv)
 		json_object_set_new(rec, "depfile", json_bytes(c->depfile));
 	if (inv->eff.applied && json_array_size(inv->eff.applied))
 		json_object_set(rec, "rules", inv->eff.applied);
+	if (inv->pin)
+		json_object_set(rec, "pin", inv->pin);
 	if (inv->rules.untrusted.nr)
 		json_object_set_new(rec, "rules_untrusted", json_strvec(inv->rules.untrusted.v, inv->rules.untrusted.nr));
 
@@ -216,6 +219,8 @@ static void invocation_release(struct invocation *inv)
 	ruleset_release(&inv->rules);
 	build_info_release(&inv->build);
 	config_release(&inv->cfg);
+	json_decref(inv->fp);
+	json_decref(inv->pin);
 }
 
 static int depth_guard(int *out)
@@ -233,6 +238,163 @@ static int depth_guard(int *out)
 }
 
 /* Project-local rules that were not loaded: said once per build, and in every record. */
+/* words of a (escaped) not in b, as multisets */
+static json_t *words_minus(const struct strvec *a, const struct strvec *b)
+{
+	json_t *out = json_array();
+	char *used = xcalloc(b->nr + 1, 1);
+	for (size_t i = 0; i < a->nr; i++) {
+		size_t j = 0;
+		while (j < b->nr && (used[j] || strcmp(a->v[i], b->v[j]) != 0))
+			j++;
+		if (j < b->nr)
+			used[j] = 1;
+		else
+			json_array_append_new(out, json_bytes(a->v[i]));
+	}
+	free(used);
+	return out;
+}
+
+static char *words_joined(const json_t *a, const char *sign)
+{
+	size_t i, len = 0;
+	json_t *v;
+	json_array_foreach(a, i, v) len += strlen(json_string_value(v)) + 2;
+	char *s = xcalloc(len + 1, 1);
+	json_array_foreach(a, i, v) {
+		if (i || *s)
+			strcat(s, " ");
+		strcat(s, sign);
+		strcat(s, json_string_value(v));
+	}
+	return s;
+}
+
+/*
+ * [pin] file/mode: compare the call's effective argv and tool with the
+ * pinned ones for its output; warn (record the drift), error (stop the
+ * call), or enforce (run the pinned argv, with the pinned tool if its digest
+ * matches). The outcome goes into the record's "pin" member. 0, or -1 after
+ * an error: a pin that was asked for is never skipped silently.
+ */
+static int apply_pin(struct invocation *inv)
+{
+	const char *file = inv->cfg.pin_file.value;
+	if (!file || !*file || inv->cls.probe || !inv->cls.outputs.nr)
+		return 0;
+	int mode = inv->cfg.pin_mode.value ? pin_mode_parse(inv->cfg.pin_mode.value) : PIN_WARN;
+	const char *src = getenv("KSHIM_SRCDIR");
+	char cwd[4096];
+	char *key = output_key(getcwd(cwd, sizeof(cwd)) ? cwd : ".", inv->cls.outputs.v[0], inv->build.build_dir);
+	char *ekey = pin_escape(key, NULL, NULL, 1);
+	struct pin_block b;
+	int found = pin_find(file, ekey, role_str(inv->cls.role), &b);
+	inv->pin = json_pack("{s:s,s:s,s:s}", "file", file, "mode", inv->cfg.pin_mode.value ? inv->cfg.pin_mode.value : "warn",
+			     "output", key);
+	free(ekey);
+	if (found < 0) {
+		error("%s: cannot check '%s' against the pin (%s)", key, inv->cls.outputs.v[0], inv->cfg.pin_file.origin);
+		free(key);
+		return -1;
+	}
+	if (found == 0) {
+		json_object_set_new(inv->pin, "status", json_string("unpinned"));
+		free(key);
+		return 0;
+	}
+	/* the effective words, as the pin writes them */
+	size_t first = inv->eff.launcher ? 2 : 1;
+	struct strvec cur = STRVEC_INIT;
+	for (size_t i = first; i < inv->run_argv.nr; i++)
+		strvec_push_nodup(&cur, pin_escape(inv->run_argv.v[i], inv->build.build_dir, src, 0));
+	json_t *added = words_minus(&cur, &b.args), *removed = words_minus(&b.args, &cur);
+	int order = !json_array_size(added) && !json_array_size(removed) && !strvec_equal(&cur, &b.args);
+	struct tool_id id = { 0 };
+	char *etool = pin_escape(inv->eff.tool, NULL, NULL, 1);
+	int have_id = tool_identity(inv->eff.tool, &id, 0) == 0;
+	int tool_drift = strcmp(etool, b.tool) != 0 || !have_id || strcmp(id.sha256, b.tool_sha) != 0;
+	int drift = json_array_size(added) || json_array_size(removed) || order || tool_drift;
+	json_object_set_new(inv->pin, "line", json_integer(b.line));
+	if (json_array_size(added))
+		json_object_set(inv->pin, "added", added);
+	if (json_array_size(removed))
+		json_object_set(inv->pin, "removed", removed);
+	if (order)
+		json_object_set_new(inv->pin, "order", json_true());
+	if (tool_drift)
+		json_object_set_new(inv->pin, "tool", json_pack("{s:s,s:s,s:s,s:s}", "pinned", b.tool, "pinned_sha256",
+							     b.tool_sha, "now", etool, "now_sha256", have_id ? id.sha256 : "?"));
+	char *plus = words_joined(added, "+"), *minus = words_joined(removed, "-");
+	char *what = xasprintf("%s%s%s%s%s%s", plus, *plus && *minus ? " " : "", minus, order ? "arguments reordered" : "",
+			       tool_drift && (*plus || *minus || order) ? "; " : "", tool_drift ? "another tool" : "");
+	int ret = 0;
+	if (!drift) {
+		json_object_set_new(inv->pin, "status", json_string("match"));
+	} else if (mode == PIN_WARN) {
+		json_object_set_new(inv->pin, "status", json_string("drift"));
+		char *once = xasprintf("pin-drift\t%s\t%s", inv->build.id, file);
+		if (first_time(once))
+			warning("%s differs from the pin %s:%d: %s (further drift is only recorded: kshimctl pin check "
+				"%s)", key, file, b.line, what, file);
+		free(once);
+	} else if (mode == PIN_ERROR) {
+		ret = error("%s differs from the pin %s:%d: %s ([pin] mode = error, %s)", key, file, b.line, what,
+			    inv->cfg.pin_mode.origin);
+	} else {
+		/* enforce: the pinned tool is the one running now, or still at its pinned path */
+		const char *why = NULL;
+		char *tool = pin_unescape(b.tool, NULL, NULL, &why);
+		struct tool_id pid = { 0 };
+		if (have_id && strcmp(id.sha256, b.tool_sha) == 0) {
+			free(tool);
+			tool = xstrdup(inv->eff.tool);
+		} else if (!tool || tool_identity(tool, &pid, 0) < 0 || strcmp(pid.sha256, b.tool_sha) != 0) {
+			ret = error("%s: the pinned tool %s (sha256:%.12s..., %s:%d) is not available: %s", key, b.tool,
+				    b.tool_sha, file, b.line, !tool ? why : pid.sha256[0] ? "it has another digest now" :
+				    "it cannot be read");
+			free(tool);
+			tool = NULL;
+		}
+		tool_id_release(&pid);
+		struct strvec argv = STRVEC_INIT;
+		if (tool && inv->eff.launcher)
+			strvec_push(&argv, inv->eff.launcher);
+		if (tool)
+			strvec_push(&argv, tool);
+		for (size_t i = 0; tool && i < b.args.nr; i++) {
+			char *w = pin_unescape(b.args.v[i], inv->build.build_dir, src, &why);
+			if (!w) {
+				ret = error("%s:%d: argument '%s' of %s: %s", file, b.line, b.args.v[i], key, why);
+				break;
+			}
+			strvec_push_nodup(&argv, w);
+		}
+		if (tool && ret == 0) {
+			strvec_clear(&inv->run_argv);
+			inv->run_argv = argv;
+			free(inv->eff.tool);
+			inv->eff.tool = tool;
+			inv->run_path = inv->eff.launcher ? inv->eff.launcher : inv->eff.tool;
+			json_object_set_new(inv->pin, "status", json_string("enforced"));
+		} else {
+			strvec_clear(&argv);
+			free(tool);
+		}
+	}
+	free(what);
+	free(plus);
+	free(minus);
+	free(etool);
+	tool_id_release(&id);
+	json_decref(added);
+	json_decref(removed);
+	strvec_clear(&cur);
+	pin_block_release(&b);
+	free(key);
+	return ret;
+}
+
 static void warn_untrusted(const struct invocation *inv)
 {
 	char *key = xasprintf("untrusted\t%s\t%s", inv->build.id, inv->rules.untrusted.v[0]);
@@ -332,7 +494,7 @@ int invoke_main(int argc, char **argv)
 	}
 	if (inv.rules.untrusted.nr)
 		warn_untrusted(&inv);
-	if (apply_rules(&inv) < 0)
+	if (apply_rules(&inv) < 0 || apply_pin(&inv) < 0)
 		exit(KSHIM_EXIT_ERROR);
 
 	if (log_writer_open(&w, inv.build.log_dir) < 0 && required) {

@@ -51,6 +51,7 @@ struct invocation {
 	int depth;			/* > 0: run by a tool that kshim ran (a wrapper script calling kshim again) */
 	int fingerprint;		/* compute the "fp" member (not for probes; KSHIM_FINGERPRINT=0 turns it off) */
 	json_t *fp;			/* inputs and "before" digests, taken before the tool runs */
+	json_t *pin;			/* what [pin] found: status match|drift|enforced|unpinned, the drift */
 };
 
 /* Entry point of the compiler, linker and objtool roles. Never returns. */

@@ -92,6 +92,24 @@ const struct ctl_cmd ctl_cmds[] = {
 	  "Records carry the digests in their \"fp\" member (KSHIM_FINGERPRINT=0 turns\n"
 	  "them off).\n\n"
 	  "  -o, --output FILE  write there ('-' = stdout, the default)\n" DIR_OPT },
+	{ "pin", cmd_pin, "save a build's flags and tools as a pin; check a build against one",
+	  "usage: kshimctl pin save [--dir DIR] -o FILE [BUILD]\n"
+	  "       kshimctl pin check [--dir DIR] [--json] FILE [BUILD]\n\n"
+	  "save: write the effective argv (after rules) and the tool (path and SHA-256)\n"
+	  "of every output of BUILD (default: the last) as a pin: plain text, one block\n"
+	  "per output and role, sorted, one argument per line, build and source\n"
+	  "directories written $B and $S. It diffs well in git.\n\n"
+	  "check: compare BUILD with the pin FILE: outputs whose flags or tool drifted\n"
+	  "(added and removed arguments, reordering, another tool), outputs the pin\n"
+	  "does not know, pinned outputs the build did not make (an incremental build).\n"
+	  "Exit 0 when nothing drifted and nothing is unpinned, 1 otherwise, 2 on error.\n\n"
+	  "Live: [pin] file = FILE and mode = warn|error|enforce in the config (or\n"
+	  "KSHIM_PIN, KSHIM_PIN_MODE): warn records drift in the call's record and\n"
+	  "says so once per build; error fails the call, naming the output and the\n"
+	  "difference; enforce runs the pinned argv, and the pinned tool if its digest\n"
+	  "still matches (else it is an error).\n\n"
+	  "  -o, --output FILE  (save) where to write; '-' = stdout\n"
+	  "  --json             (check) the report as JSON\n" DIR_OPT },
 	{ "diff", cmd_diff, "what changed between two builds, output by output, and why",
 	  "usage: kshimctl diff [-v] [--json] [--dir DIR] BUILD_A BUILD_B\n\n"
 	  "Compare the outputs of two builds of the log (ids, unique prefixes, 'last',\n"

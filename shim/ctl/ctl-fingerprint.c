@@ -50,21 +50,6 @@ const char *ctl_src_dir_of(const struct ctl *ctl, const char *build)
 	return build_event_str(ctl, build, "src_dir");
 }
 
-char *output_key(const char *cwd, const char *path, const char *bdir)
-{
-	char *abs = path[0] == '/' ? xstrdup(path) : path_join(cwd ? cwd : ".", path);
-	/* drop "./" components that kbuild writes */
-	for (char *p; (p = strstr(abs, "/./"));)
-		memmove(p, p + 2, strlen(p + 2) + 1);
-	size_t n = bdir ? strlen(bdir) : 0;
-	if (n && strncmp(abs, bdir, n) == 0 && abs[n] == '/') {
-		char *k = xstrdup(abs + n + 1);
-		free(abs);
-		return k;
-	}
-	return abs;
-}
-
 json_t *build_manifest(const struct ctl *ctl, const char *build)
 {
 	const char *bdir = ctl_build_dir_of(ctl, build);

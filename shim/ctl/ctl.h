@@ -90,9 +90,8 @@ int cmd_fingerprint(struct ctl *ctl, int argc, char **argv);
 const char *ctl_build_dir_of(const struct ctl *ctl, const char *build);
 /* Its source directory (make -C SRC O=BUILD through kshimctl make), or NULL. */
 const char *ctl_src_dir_of(const struct ctl *ctl, const char *build);
-/* An output as a key: relative to the build directory bdir (absolute outside it); heap. */
-char *output_key(const char *cwd, const char *path, const char *bdir);
 int cmd_diff(struct ctl *ctl, int argc, char **argv);
+int cmd_pin(struct ctl *ctl, int argc, char **argv);
 /* The manifest of a build (see ctl-fingerprint.c); new reference. */
 json_t *build_manifest(const struct ctl *ctl, const char *build);
 
