@@ -238,24 +238,6 @@ static int depth_guard(int *out)
 }
 
 /* Project-local rules that were not loaded: said once per build, and in every record. */
-/* words of a (escaped) not in b, as multisets */
-static json_t *words_minus(const struct strvec *a, const struct strvec *b)
-{
-	json_t *out = json_array();
-	char *used = xcalloc(b->nr + 1, 1);
-	for (size_t i = 0; i < a->nr; i++) {
-		size_t j = 0;
-		while (j < b->nr && (used[j] || strcmp(a->v[i], b->v[j]) != 0))
-			j++;
-		if (j < b->nr)
-			used[j] = 1;
-		else
-			json_array_append_new(out, json_bytes(a->v[i]));
-	}
-	free(used);
-	return out;
-}
-
 static char *words_joined(const json_t *a, const char *sign)
 {
 	size_t i, len = 0;
@@ -308,7 +290,7 @@ static int apply_pin(struct invocation *inv)
 	struct strvec cur = STRVEC_INIT;
 	for (size_t i = first; i < inv->run_argv.nr; i++)
 		strvec_push_nodup(&cur, pin_escape(inv->run_argv.v[i], inv->build.build_dir, src, 0));
-	json_t *added = words_minus(&cur, &b.args), *removed = words_minus(&b.args, &cur);
+	json_t *added = pin_words_minus(&cur, &b.args), *removed = pin_words_minus(&b.args, &cur);
 	int order = !json_array_size(added) && !json_array_size(removed) && !strvec_equal(&cur, &b.args);
 	struct tool_id id = { 0 };
 	char *etool = pin_escape(inv->eff.tool, NULL, NULL, 1);

@@ -380,6 +380,25 @@ int pin_find(const char *path, const char *output, const char *role, struct pin_
 	return ret;
 }
 
+/* ---- comparing ----------------------------------------------------------------- */
+
+json_t *pin_words_minus(const struct strvec *a, const struct strvec *b)
+{
+	json_t *out = json_array();
+	char *used = xcalloc(b->nr + 1, 1);
+	for (size_t i = 0; i < a->nr; i++) {
+		size_t j = 0;
+		while (j < b->nr && (used[j] || strcmp(a->v[i], b->v[j]) != 0))
+			j++;
+		if (j < b->nr)
+			used[j] = 1;
+		else
+			json_array_append_new(out, json_string(a->v[i]));
+	}
+	free(used);
+	return out;
+}
+
 /* ---- writing -------------------------------------------------------------------- */
 
 void pin_write(FILE *f, struct pin_block *blocks, size_t n, const char *comment)

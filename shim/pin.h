@@ -25,6 +25,7 @@
 #include "digest.h"
 #include "strvec.h"
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -53,6 +54,9 @@ void pin_blocks_free(struct pin_block *b, size_t n);
  */
 int pin_find(const char *path, const char *output_escaped, const char *role, struct pin_block *b);
 void pin_block_release(struct pin_block *b);
+
+/* Escaped words of a not in b, as multisets: a JSON array of strings. */
+json_t *pin_words_minus(const struct strvec *a, const struct strvec *b);
 
 /* Write blocks (sorted here) as a pin file to f, with a comment line. */
 void pin_write(FILE *f, struct pin_block *blocks, size_t n, const char *comment);

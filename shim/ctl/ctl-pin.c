@@ -110,24 +110,6 @@ static int pin_save(struct ctl *ctl, const char *sel, const char *out)
 	return ret;
 }
 
-/* words of a not in b, as a JSON array (multisets) */
-static json_t *block_minus(const struct strvec *a, const struct strvec *b)
-{
-	json_t *out = json_array();
-	char *used = xcalloc(b->nr + 1, 1);
-	for (size_t i = 0; i < a->nr; i++) {
-		size_t j = 0;
-		while (j < b->nr && (used[j] || strcmp(a->v[i], b->v[j]) != 0))
-			j++;
-		if (j < b->nr)
-			used[j] = 1;
-		else
-			json_array_append_new(out, json_string(a->v[i]));
-	}
-	free(used);
-	return out;
-}
-
 static int pin_check(struct ctl *ctl, const char *file, const char *sel, int json)
 {
 	struct pin_block *p;
@@ -156,7 +138,7 @@ static int pin_check(struct ctl *ctl, const char *file, const char *sel, int jso
 			json_array_append_new(unbuilt, json_string(k));
 		} else {
 			const struct pin_block *x = &b[json_integer_value(at)];
-			json_t *added = block_minus(&x->args, &p[i].args), *removed = block_minus(&p[i].args, &x->args);
+			json_t *added = pin_words_minus(&x->args, &p[i].args), *removed = pin_words_minus(&p[i].args, &x->args);
 			int order = !json_array_size(added) && !json_array_size(removed) && !strvec_equal(&x->args, &p[i].args);
 			int tool = strcmp(x->tool, p[i].tool) != 0 || strcmp(x->tool_sha, p[i].tool_sha) != 0;
 			if (json_array_size(added) || json_array_size(removed) || order || tool) {
