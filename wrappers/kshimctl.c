@@ -9,9 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#ifndef KSHIM_VERSION
-#define KSHIM_VERSION "0.1.0"
-#endif
 
 #define DIR_OPT "  --dir DIR        the log directory (default: $KSHIM_DIR, else the nearest .kshim/)\n"
 #define BUILD_OPT "  -b, --build ID   a build id, a unique prefix of one, 'last' or 'last~N'\n"
@@ -81,7 +78,7 @@ const struct ctl_cmd ctl_cmds[] = {
 	  "--invalidate removes exactly those files, so that the next make rebuilds them\n"
 	  "and what depends on them, and nothing else.\n" BUILD_OPT DIR_OPT },
 	{ "fingerprint", cmd_fingerprint, "the manifest of a build: outputs, tools and rules as digests",
-	  "usage: kshimctl fingerprint [-o FILE] [--dir DIR] [BUILD]\n\n"
+	  "usage: kshimctl fingerprint [-o FILE] [--provenance] [--dir DIR] [BUILD]\n\n"
 	  "Write the manifest of BUILD (default: the last) as JSON with sorted keys:\n"
 	  "every output (relative to the build directory) with its SHA-256, its ELF\n"
 	  "layout digest, the role and tool that made it and the digest of the argv that\n"

@@ -19,6 +19,7 @@
 #include "util.h"
 
 #include <getopt.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,16 +109,138 @@ json_t *build_manifest(const struct ctl *ctl, const char *build)
 			 rules, "seeds");
 }
 
+/* The build's start or end event ("start"/"end"), or NULL. */
+static const json_t *build_event(const struct ctl *ctl, const char *build, const char *event)
+{
+	for (size_t i = 0; i < ctl->nr; i++) {
+		const json_t *r = ctl->recs[i];
+		const char *b = rec_str(r, "build"), *t = rec_str(r, "type"), *e = rec_str(r, "event");
+		if (b && t && e && strcmp(b, build) == 0 && strcmp(t, "build") == 0 && strcmp(e, event) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The keys of obj, sorted: a statement is the same bytes for the same build. */
+static void sorted_keys(const json_t *obj, struct strvec *out)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)obj, k, v) strvec_push(out, k);
+	qsort(out->v, out->nr, sizeof(*out->v), cmp_str);
+}
+
+static json_t *rfc3339(double t)
+{
+	char buf[32];
+	time_t s = (time_t)t;
+	struct tm tm;
+	gmtime_r(&s, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}
+
+static json_t *resource(const char *path, const char *sha, const json_t *annotations)
+{
+	json_t *r = json_pack("{s:s+}", "uri", "file://", path);
+	if (sha)
+		json_object_set_new(r, "digest", json_pack("{s:s}", "sha256", sha));
+	if (annotations && json_object_size(annotations))
+		json_object_set(r, "annotations", (json_t *)annotations);
+	return r;
+}
+
+/*
+ * An in-toto v1 Statement with a SLSA v1 provenance predicate: subjects are
+ * vmlinux, arch/\*\/boot/bzImage and modules (*.ko); resolved dependencies are
+ * the tools and rule files, with their digests. NULL when the build made none
+ * of the subjects.
+ */
+static json_t *provenance(const struct ctl *ctl, const char *build, const json_t *m)
+{
+	json_t *subjects = json_array(), *deps = json_array();
+	const json_t *outs = json_object_get(m, "outputs"), *tools = json_object_get(m, "tools"),
+		     *rules = json_object_get(m, "rules");
+	struct strvec keys = STRVEC_INIT;
+	sorted_keys(outs, &keys);
+	for (size_t i = 0; i < keys.nr; i++) {
+		const char *k = keys.v[i];
+		if (strcmp(k, "vmlinux") == 0 || glob_match("arch/*/boot/bzImage", k) || ends_with(k, ".ko"))
+			json_array_append_new(subjects, json_pack("{s:s,s:{s:O}}", "name", k, "digest", "sha256",
+								  json_object_get(json_object_get(outs, k), "sha256")));
+	}
+	strvec_clear(&keys);
+	if (!json_array_size(subjects)) {
+		json_decref(subjects);
+		json_decref(deps);
+		return NULL;
+	}
+	sorted_keys(tools, &keys);
+	for (size_t i = 0; i < keys.nr; i++) {
+		const json_t *e = json_object_get(tools, keys.v[i]);
+		json_t *ann = json_object();
+		if (rec_str(e, "version"))
+			json_object_set(ann, "version", json_object_get(e, "version"));
+		json_array_append_new(deps, resource(keys.v[i], rec_str(e, "sha256"), ann));
+		json_decref(ann);
+	}
+	strvec_clear(&keys);
+	sorted_keys(rules, &keys);
+	for (size_t i = 0; i < keys.nr; i++) {
+		json_t *ann = json_pack("{s:s}", "kind", "kshim rule file");
+		json_array_append_new(deps, resource(keys.v[i], json_string_value(json_object_get(rules, keys.v[i])), ann));
+		json_decref(ann);
+	}
+	strvec_clear(&keys);
+	const json_t *start = build_event(ctl, build, "start"), *end = build_event(ctl, build, "end");
+	double t0 = 0, t1 = 0;
+	for (size_t i = 0; i < ctl->nr; i++) {	/* without kshimctl make: the calls' span */
+		const json_t *r = ctl->recs[i];
+		const char *b = rec_str(r, "build");
+		if (!b || strcmp(b, build) != 0 || !rec_is_call(r))
+			continue;
+		double s = json_number_value(json_object_get(r, "start")), f = json_number_value(json_object_get(r, "end"));
+		if (!t0 || s < t0)
+			t0 = s;
+		if (f > t1)
+			t1 = f;
+	}
+	if (start)
+		t0 = json_number_value(json_object_get(start, "time"));
+	if (end)
+		t1 = json_number_value(json_object_get(end, "time"));
+	json_t *ext = json_object();
+	if (start && json_object_get(start, "argv"))
+		json_object_set(ext, "make", json_object_get(start, "argv"));
+	if (ctl_build_dir_of(ctl, build))
+		json_object_set_new(ext, "build_dir", json_string(ctl_build_dir_of(ctl, build)));
+	if (ctl_src_dir_of(ctl, build))
+		json_object_set_new(ext, "source_dir", json_string(ctl_src_dir_of(ctl, build)));
+	return json_pack("{s:s,s:o,s:s,s:{s:{s:s,s:o,s:{s:s},s:o},s:{s:{s:s,s:s},s:{s:s,s:o,s:o}}}}",
+			 "_type", "https://in-toto.io/Statement/v1", "subject", subjects,
+			 "predicateType", "https://slsa.dev/provenance/v1", "predicate",
+			 "buildDefinition", "buildType", "urn:kshim:buildtype:kbuild:v1", "externalParameters", ext,
+			 "internalParameters", "kshim", KSHIM_VERSION, "resolvedDependencies", deps,
+			 "runDetails", "builder", "id", "urn:kshim:kshimctl", "version", KSHIM_VERSION,
+			 "metadata", "invocationId", build, "startedOn", rfc3339(t0), "finishedOn", rfc3339(t1));
+}
+
 int cmd_fingerprint(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "dir", required_argument, NULL, 'd' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "provenance", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *dir = NULL, *out = NULL, *sel = "last";
-	int c;
+	int c, prov = 0;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+o:h", longopts, NULL)) != -1) {
@@ -127,6 +250,9 @@ int cmd_fingerprint(struct ctl *ctl, int argc, char **argv)
 			break;
 		case 'o':
 			out = optarg;
+			break;
+		case 'p':
+			prov = 1;
 			break;
 		case 'h':
 			return ctl_usage(ctl_find_cmd("fingerprint"), stdout);
@@ -147,6 +273,15 @@ int cmd_fingerprint(struct ctl *ctl, int argc, char **argv)
 	if (json_object_size(json_object_get(m, "outputs")) == 0)
 		warning("build %s has no fingerprinted outputs (recorded before fingerprints, or KSHIM_FINGERPRINT=0)",
 			build);
+	if (prov) {
+		json_t *st = provenance(ctl, build, m);
+		json_decref(m);
+		if (!st) {
+			error("fingerprint: build %s made no vmlinux, bzImage or module to state provenance for", build);
+			return 2;
+		}
+		m = st;
+	}
 	char *text = json_dumps(m, JSON_SORT_KEYS | JSON_INDENT(1));
 	json_decref(m);
 	int ret = 0;

@@ -17,6 +17,10 @@
 
 #include "log.h"
 
+#ifndef KSHIM_VERSION
+#define KSHIM_VERSION "0.1.0"
+#endif
+
 struct ctl {
 	char *dir;		/* log directory */
 	json_t **recs;		/* every valid record, in log order */

@@ -158,6 +158,40 @@ MK
 	assert_contains "without tables" "$(kshimctl diff -v last~1 last)" "depfile digests differ"
 }
 
+test_provenance_statement() {
+	printf 'int f(void) { return 1; }\n' > f.c
+	printf 'int g(void) { return 2; }\n' > g.c
+	printf '[rule dbg]\nrole = cc hostcc\noutput = g.o\nadd = -g\n' > r.ini
+	cat > Makefile <<'MK'
+all: vmlinux m.ko
+%.o: %.c
+	$(CC) -O2 -c -o $@ $<
+vmlinux: f.o
+	$(LD) -r -o $@ $^
+m.ko: g.o
+	$(LD) -r -o $@ $^
+MK
+	KSHIM_RULES=$T/r.ini kshimctl make -- -s > /dev/null 2>&1
+	kshimctl fingerprint --provenance -o st.json
+	assert_eq "exit" 0 "$?"
+	assert_eq "statement" "https://in-toto.io/Statement/v1 https://slsa.dev/provenance/v1" \
+		"$(jq -r '[._type, .predicateType] | join(" ")' st.json)"
+	assert_eq "subjects" "m.ko $(sha m.ko) vmlinux $(sha vmlinux)" \
+		"$(jq -r '[.subject[] | .name, .digest.sha256] | join(" ")' st.json)"
+	ld=$(kshimctl log --json --output vmlinux | jq -r .tool)
+	assert_eq "the linker, with its digest" "$(sha "$ld")" \
+		"$(jq -r --arg u "file://$ld" '.predicate.buildDefinition.resolvedDependencies[] | select(.uri == $u) | .digest.sha256' st.json)"
+	assert_eq "the rule file" "$(sha r.ini)" \
+		"$(jq -r --arg u "file://$T/r.ini" '.predicate.buildDefinition.resolvedDependencies[] | select(.uri == $u) | .digest.sha256' st.json)"
+	assert_contains "make's argv" "$(jq -c .predicate.buildDefinition.externalParameters.make st.json)" '"-s"'
+	assert_eq "times" "true" "$(jq '.predicate.runDetails.metadata | (.startedOn | test("^20[0-9-]+T[0-9:]+Z$")) and .finishedOn >= .startedOn' st.json)"
+	# nothing to state: an error, not an empty statement
+	kshim -c f.c -o only.o
+	kshimctl fingerprint --provenance > /dev/null 2> err
+	assert_eq "no subjects" 2 "$?"
+	assert_contains "why" "$(cat err)" "no vmlinux, bzImage or module"
+}
+
 test_diff_names_what_changed_and_why() {
 	mkdir -p src
 	for x in f g h; do
