@@ -18,7 +18,7 @@ LDLIBS_SHIM := -ljansson -linih -lnettle -lelf -lz -lm
 # kshim runs once per compiler call: linked statically it starts ~0.35 ms faster
 # (no dynamic loader work; measured with bench/harness). ASan needs dynamic.
 KSHIM_STATIC ?= -static
-LDLIBS_CTL  := -ljansson -linih -lnettle -lelf -lz -lm
+LDLIBS_CTL  := -ljansson -linih -lnettle -lelf -larchive -lz -lm
 
 SHIM_SRCS := shim/strvec.c shim/util.c shim/argmodel.c shim/classify.c shim/config.c \
              shim/resolve.c shim/build.c shim/run.c shim/log.c shim/invoke.c \

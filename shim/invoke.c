@@ -183,6 +183,28 @@ static int apply_rules(struct invocation *inv)
 	return 0;
 }
 
+/*
+ * The variables of the tool's environment that can change what a compiler or
+ * linker writes (reproducible-build knobs, locale), for bundles; nothing else
+ * (no secrets, no PATH: the tool's path is in the record).
+ */
+static json_t *env_allowlisted(char **envp)
+{
+	static const char *const names[] = {
+		"SOURCE_DATE_EPOCH", "TZ", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES",
+		"KBUILD_BUILD_TIMESTAMP", "KBUILD_BUILD_USER", "KBUILD_BUILD_HOST", "KBUILD_BUILD_VERSION",
+		"ZERO_AR_DATE", "TMPDIR",
+	};
+	json_t *env = json_object();
+	for (char **e = envp; *e; e++) {
+		size_t nl = strcspn(*e, "=");
+		for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+			if (strlen(names[i]) == nl && strncmp(*e, names[i], nl) == 0 && (*e)[nl] == '=')
+				json_object_set_new(env, names[i], json_bytes(*e + nl + 1));
+	}
+	return env;
+}
+
 /* environ, or a copy with the rules' env changes (caller frees the array, not the strings). */
 static char **tool_environment(const struct rule_effect *eff)
 {
@@ -496,6 +518,8 @@ int invoke_main(int argc, char **argv)
 	if (inv.fingerprint)
 		fingerprint_before(&inv);
 	char **envp = tool_environment(&inv.eff);
+	if (inv.fingerprint)
+		json_object_set_new(inv.fp, "env", env_allowlisted(envp));
 	double pre = now_mono() - inv.mono_start;
 	run_tool(inv.run_path, inv.run_argv.v, envp, &inv.res);
 	double post_start = now_mono();

@@ -107,6 +107,26 @@ const struct ctl_cmd ctl_cmds[] = {
 	  "still matches (else it is an error).\n\n"
 	  "  -o, --output FILE  (save) where to write; '-' = stdout\n"
 	  "  --json             (check) the report as JSON\n" DIR_OPT },
+	{ "bundle", cmd_bundle, "a self-contained reproducer of one recorded call; --check re-runs one",
+	  "usage: kshimctl bundle [--dir DIR] [--build BUILD] [--all-files] -o FILE.tar.gz OUTPUT\n"
+	  "       kshimctl bundle --check [--keep] FILE.tar.gz\n\n"
+	  "Pack the last successful call that made OUTPUT (relative to the build\n"
+	  "directory, as kshimctl log shows it) into FILE.tar.gz: bundle.json (argv and\n"
+	  "cwd with the build and source directories written $B and $S, the tool's\n"
+	  "path, SHA-256 and version, the allowlisted environment, every file read with\n"
+	  "its digest, the outputs' digests), run.sh, and the files it read from the\n"
+	  "build and source trees: its inputs, the members of thin archives, the headers\n"
+	  "of its depfile. Files outside the two trees (the compiler's own headers) are\n"
+	  "named with their digests, not packed, unless --all-files. A file that changed\n"
+	  "since the call is an error. The same call gives the same bytes.\n\n"
+	  "--check: extract into a temporary directory, verify the packed files, this\n"
+	  "machine's copies of the others and the tool, run the call there, and compare\n"
+	  "the outputs' digests. Exit 0 when every output is identical, 1 when one\n"
+	  "differs (or an input or the tool does), 2 on error (a damaged bundle).\n\n"
+	  "  -o, --output FILE  where to write the bundle\n"
+	  "  -b, --build BUILD  look in this build only (default: the whole log)\n"
+	  "  --all-files        pack files outside the build and source trees too\n"
+	  "  --keep             (--check) keep the temporary directory\n" DIR_OPT },
 	{ "diff", cmd_diff, "what changed between two builds, output by output, and why",
 	  "usage: kshimctl diff [-v] [--json] [--dir DIR] BUILD_A BUILD_B\n\n"
 	  "Compare the outputs of two builds of the log (ids, unique prefixes, 'last',\n"
