@@ -206,13 +206,12 @@ static int tab_lookup(const struct deptab *t, uint64_t h, const char *key, size_
  * UINT32_MAX when it is not in the table (table full, or another call is
  * still hashing it). Returns 0, or -1 when the file cannot be read.
  */
-static int dep_digest(struct deptab *t, const char *key, size_t klen, const char *path, uint8_t sha[32],
+static int dep_digest(struct deptab *t, const char *key, size_t klen, uint64_t h, const char *path, uint8_t sha[32],
 		      uint32_t *index)
 {
 	*index = UINT32_MAX;
 	if (!t)
 		return hash_file(path, sha);
-	uint64_t h = key_hash(key, klen);
 	int ok, found = tab_lookup(t, h, key, klen, sha, index, &ok);
 	if (found)
 		return found > 0 && ok ? 0 : found > 0 ? -1 : hash_file(path, sha);
@@ -391,13 +390,19 @@ bad:
 
 /* ---- records ---------------------------------------------------------------- */
 
+struct dep {
+	const char *path;	/* in the depfile's text */
+	size_t key, klen;	/* in the key arena; klen 0: too long for a key */
+	uint64_t h;
+};
+
 struct deps_walk {
-	struct deptab *t;
 	const char *cwd_key;		/* the call's directory as a key ("$B", "$B/tools/objtool") */
 	const char *build_dir, *src_dir;
-	struct sha256_ctx all;
-	uint32_t *slots;
-	size_t n, cap, unindexed, unreadable;
+	struct dep *deps;
+	size_t n, cap;
+	char *keys;			/* arena of the keys, NUL-separated */
+	size_t keys_len, keys_cap;
 };
 
 /* dir ("/x/y") is a path prefix of path ("/x/y/z") */
@@ -430,31 +435,19 @@ static size_t dep_key(char *buf, size_t cap, const char *path, const struct deps
 	return nt + nsep + nr;
 }
 
+/* depfile_parse's callback: the key (written straight into the arena) and its hash; the lookups come after */
 static void dep_one(const char *path, void *arg)
 {
 	struct deps_walk *w = arg;
-	char key[8192];
-	const char *k = key;
-	size_t klen = dep_key(key, sizeof(key), path, w);
-	uint8_t sha[SHA256_DIGEST_SIZE];
-	uint32_t index = UINT32_MAX;
-	int ok;
-	if (klen) {
-		ok = dep_digest(w->t, key, klen, path, sha, &index) == 0;
-	} else {
-		ok = hash_file(path, sha) == 0;	/* too long for a key: hashed, not indexed */
-		k = path, klen = strlen(path);
-	}
-	sha256_update(&w->all, klen + 1, (const uint8_t *)k);
-	sha256_update(&w->all, ok ? sizeof(sha) : 1, ok ? sha : (const uint8_t *)"");
-	w->unreadable += !ok;
-	if (index == UINT32_MAX) {
-		w->unindexed++;
-	} else {
-		if (w->n == w->cap)
-			w->slots = xrealloc(w->slots, (w->cap = w->cap ? 2 * w->cap : 1024) * sizeof(*w->slots));
-		w->slots[w->n++] = index;
-	}
+	if (w->n == w->cap)
+		w->deps = xrealloc(w->deps, (w->cap = w->cap ? 2 * w->cap : 1024) * sizeof(*w->deps));
+	size_t need = strlen(path) + strlen(w->cwd_key) + 4;
+	if (w->keys_len + need > w->keys_cap)
+		w->keys = xrealloc(w->keys, w->keys_cap = 2 * (w->keys_cap + need) + 65536);
+	char *key = w->keys + w->keys_len;
+	size_t klen = dep_key(key, need, path, w);
+	w->deps[w->n++] = (struct dep){ .path = path, .key = w->keys_len, .klen = klen, .h = klen ? key_hash(key, klen) : 0 };
+	w->keys_len += klen + 1;
 }
 
 json_t *deps_fingerprint(struct deptab *t, const char *depfile, const char *cwd, const char *build_dir,
@@ -464,26 +457,61 @@ json_t *deps_fingerprint(struct deptab *t, const char *depfile, const char *cwd,
 	size_t len;
 	if (read_file(depfile, &text, &len) < 0)
 		return NULL;
-	struct deps_walk w = { .t = t, .build_dir = build_dir, .src_dir = src_dir };
+	struct deps_walk w = { .build_dir = build_dir, .src_dir = src_dir };
 	char *cwd_key = dirs_tagged(cwd, build_dir, src_dir);
 	w.cwd_key = cwd_key;
-	sha256_init(&w.all);
 	size_t n = depfile_parse(text, len, dep_one, &w);
 	json_t *d = NULL;
+	uint32_t *slots = xmalloc((n + 1) * sizeof(*slots));
+	size_t nslots = 0, unindexed = 0, unreadable = 0;
+	if (t) {
+		/*
+		 * Touch every slot, then every entry they point at, before the lookups: the
+		 * misses overlap instead of coming one after another (the table is cold in
+		 * the cache after the compiler ran).
+		 */
+		for (size_t i = 0; i < n; i++)
+			__builtin_prefetch(slot(t->map, (uint32_t)w.deps[i].h & (DEPTAB_SLOTS - 1)));
+		for (size_t i = 0; i < n; i++) {
+			const struct deptab_slot *sl = slot(t->map, (uint32_t)w.deps[i].h & (DEPTAB_SLOTS - 1));
+			if (__atomic_load_n(&sl->key, __ATOMIC_RELAXED) == w.deps[i].h && sl->off < DEPTAB_STRCAP)
+				__builtin_prefetch(entry(t->map, sl->off));
+		}
+	}
+	struct sha256_ctx all;
+	sha256_init(&all);
+	for (size_t i = 0; i < n; i++) {
+		const struct dep *dp = &w.deps[i];
+		uint8_t sha[SHA256_DIGEST_SIZE];
+		uint32_t index = UINT32_MAX;
+		int ok = dp->klen ? dep_digest(t, w.keys + dp->key, dp->klen, dp->h, dp->path, sha, &index) == 0 :
+				    hash_file(dp->path, sha) == 0;	/* too long for a key: hashed, not indexed */
+		/* (key hash, digest): 40 bytes, not the key's text (~100): the digest of it all costs half */
+		uint64_t h = dp->klen ? dp->h : key_hash(dp->path, strlen(dp->path));
+		sha256_update(&all, sizeof(h), (const uint8_t *)&h);
+		sha256_update(&all, ok ? sizeof(sha) : 1, ok ? sha : (const uint8_t *)"");
+		unreadable += !ok;
+		if (index == UINT32_MAX)
+			unindexed++;
+		else
+			slots[nslots++] = index;
+	}
 	if (n) {
 		uint8_t dig[SHA256_DIGEST_SIZE];
 		char hex[SHA256_HEX_LEN + 1];
-		sha256_digest(&w.all, sizeof(dig), dig);
+		sha256_digest(&all, sizeof(dig), dig);
 		digest_hex(dig, sizeof(dig), hex);
-		char *enc = slots_encode(w.slots, w.n);
+		char *enc = slots_encode(slots, nslots);
 		d = json_pack("{s:I,s:s,s:s}", "n", (json_int_t)n, "sha256", hex, "slots", enc);
-		if (w.unindexed)
-			json_object_set_new(d, "unindexed", json_integer((json_int_t)w.unindexed));
-		if (w.unreadable)
-			json_object_set_new(d, "unreadable", json_integer((json_int_t)w.unreadable));
+		if (unindexed)
+			json_object_set_new(d, "unindexed", json_integer((json_int_t)unindexed));
+		if (unreadable)
+			json_object_set_new(d, "unreadable", json_integer((json_int_t)unreadable));
 		free(enc);
 	}
-	free(w.slots);
+	free(slots);
+	free(w.deps);
+	free(w.keys);
 	free(cwd_key);
 	free(text);
 	return d;

@@ -133,7 +133,8 @@ int read_fd(int fd, char **buf, size_t *len)
 		errno = EISDIR;
 		return -1;
 	}
-	size_t alloc = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096, n = 0;
+	/* room for the contents, the NUL, and the read that sees EOF (else a realloc that copies it all) */
+	size_t alloc = st.st_size > 0 ? (size_t)st.st_size + 2 : 4096, n = 0;
 	char *b = xmalloc(alloc);
 	for (;;) {
 		if (n + 1 >= alloc) {
