@@ -4,11 +4,13 @@
 #include "run.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,6 +65,56 @@ static char *find_preload(const char *self)
 		free(cands[i]);
 	}
 	return found;
+}
+
+/*
+ * The header tables (deptab.h) of old builds: each holds ~3.8 MB, so a tree
+ * keeps those of its last DEPS_TABLES_KEPT builds; older builds still diff,
+ * only without naming the headers that changed.
+ */
+#define DEPS_TABLES_KEPT 10
+
+struct table_age {
+	char *path;
+	struct timespec mtime;
+};
+
+static int newer_first(const void *a, const void *b)
+{
+	const struct table_age *x = a, *y = b;
+	if (x->mtime.tv_sec != y->mtime.tv_sec)
+		return x->mtime.tv_sec > y->mtime.tv_sec ? -1 : 1;
+	return x->mtime.tv_nsec > y->mtime.tv_nsec ? -1 : x->mtime.tv_nsec < y->mtime.tv_nsec;
+}
+
+static void prune_deps_tables(const char *log_dir, size_t keep)
+{
+	char *dir = path_join(log_dir, "deps");
+	DIR *d = opendir(dir);
+	struct table_age *t = NULL;
+	size_t n = 0, cap = 0;
+	for (struct dirent *e; d && (e = readdir(d));) {
+		struct stat st;
+		char *p = path_join(dir, e->d_name);
+		if (!ends_with(e->d_name, ".tab") || lstat(p, &st) < 0 || !S_ISREG(st.st_mode)) {
+			free(p);
+			continue;
+		}
+		if (n == cap)
+			t = xrealloc(t, (cap = cap ? 2 * cap : 16) * sizeof(*t));
+		t[n++] = (struct table_age){ p, st.st_mtim };
+	}
+	if (d)
+		closedir(d);
+	if (n > keep)
+		qsort(t, n, sizeof(*t), newer_first);
+	for (size_t i = 0; i < n; i++) {
+		if (i >= keep && unlink(t[i].path) < 0)
+			warning("cannot remove the old header table '%s': %s", t[i].path, strerror(errno));
+		free(t[i].path);
+	}
+	free(t);
+	free(dir);
 }
 
 static void append_event(struct log_writer *w, json_t *rec)
@@ -213,6 +265,7 @@ int cmd_make(struct ctl *ctl, int argc, char **argv)
 	if (res.started && !res.exited)
 		json_object_set_new(end, "signal", json_integer(res.term_signal));
 	json_object_set_new(end, "exit", json_integer(run_status(&res)));
+	prune_deps_tables(log_dir, DEPS_TABLES_KEPT);	/* after the build: its own table counts */
 	long lost = log_lost_count(log_dir, id);
 	if (lost)
 		json_object_set_new(end, "lost", json_integer(lost));

@@ -192,6 +192,19 @@ MK
 	assert_contains "why" "$(cat err)" "no vmlinux, bzImage or module"
 }
 
+test_old_header_tables_are_pruned() {
+	printf '#include "k.h"\nint f(void) { return K; }\n' > f.c
+	printf '#define K 1\n' > k.h
+	printf 'f.o: f.c\n\t$(CC) -Wp,-MMD,.f.o.d -c -o $@ $<\n' > Makefile
+	for i in $(seq 12); do
+		rm -f f.o && kshimctl make -- -s > /dev/null 2>&1
+	done
+	assert_eq "tables kept" 10 "$(ls .kshim/deps/*.tab | wc -l)"
+	last=$(kshimctl builds | awk 'NR > 1 { id = $1 } END { print id }')
+	[ -f ".kshim/deps/$last.tab" ] || fail "the newest build's table was pruned"
+	assert_eq "every build still in the log" 12 "$(kshimctl log --json | jq -r .build | sort -u | wc -l)"
+}
+
 test_diff_names_what_changed_and_why() {
 	mkdir -p src
 	for x in f g h; do
