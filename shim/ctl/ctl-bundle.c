@@ -352,7 +352,8 @@ static json_t *call_step(const json_t *r, const struct bundle *b, json_t *outs)
 	size_t i;
 	json_array_foreach(json_object_get(r, "argv_run"), i, v) {
 		char *w = json_bytes_decode(v);
-		char *e = pin_escape(w ? w : "", b->bdir, b->sdir, 0);
+		/* the tool runs from where it is (objtool lives in the build tree): not a packed file */
+		char *e = pin_escape(w ? w : "", i ? b->bdir : NULL, i ? b->sdir : NULL, 0);
 		json_array_append_new(argv, json_string(e));
 		free(e);
 		free(w);
