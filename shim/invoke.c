@@ -99,6 +99,8 @@ json_t *invocation_record(const struct invocation *inv)
 
 	record_result(rec, r);
 	json_object_set_new(rec, "self", json_usec(inv->self_time));
+	if (inv->self_during > 0)
+		json_object_set_new(rec, "self_during", json_usec(inv->self_during));
 	if (inv->fp)
 		json_object_set(rec, "fp", inv->fp);
 	return rec;
@@ -132,6 +134,33 @@ static void fingerprint_before(struct invocation *inv)
 	}
 }
 
+/*
+ * While the tool runs: what does not depend on what it writes (its binary,
+ * its inputs, the build's header table) is fingerprinted meanwhile, instead
+ * of before starting it. Not when it rewrites a file in place (objtool) or
+ * writes one of its inputs: then the "before" digests must come first.
+ */
+static int fingerprint_can_overlap(const struct invocation *inv)
+{
+	if (inv->cls.mode == MODE_REWRITE)
+		return 0;
+	for (size_t i = 0; i < inv->cls.inputs.nr; i++)
+		for (size_t k = 0; k < inv->cls.outputs.nr; k++)
+			if (strcmp(inv->cls.inputs.v[i], inv->cls.outputs.v[k]) == 0)
+				return 0;
+	return 1;
+}
+
+static void fingerprint_during(void *arg)
+{
+	struct invocation *inv = arg;
+	double t0 = now_mono();
+	fingerprint_before(inv);
+	if (inv->cls.depfile)
+		inv->deptab = deptab_open(inv->build.log_dir, inv->build.id);
+	inv->self_during = now_mono() - t0;
+}
+
 /* ... and after: the argv that ran, what it made. */
 static void fingerprint_after(struct invocation *inv)
 {
@@ -142,7 +171,8 @@ static void fingerprint_after(struct invocation *inv)
 		return;
 	if (inv->cls.depfile) {
 		char cwd[4096];
-		struct deptab *t = deptab_open(inv->build.log_dir, inv->build.id);
+		struct deptab *t = inv->deptab ? inv->deptab : deptab_open(inv->build.log_dir, inv->build.id);
+		inv->deptab = NULL;
 		json_t *deps = getcwd(cwd, sizeof(cwd)) ?
 			deps_fingerprint(t, inv->cls.depfile, cwd, inv->build.build_dir, getenv("KSHIM_SRCDIR")) : NULL;
 		if (deps)
@@ -515,13 +545,17 @@ int invoke_main(int argc, char **argv)
 	if (fpe && *fpe && config_bool(fpe, &fp_on) < 0)
 		fp_on = 1;
 	inv.fingerprint = fp_on && !inv.cls.probe;
-	if (inv.fingerprint)
+	int overlap = inv.fingerprint && fingerprint_can_overlap(&inv);
+	if (inv.fingerprint && !overlap)
 		fingerprint_before(&inv);
 	char **envp = tool_environment(&inv.eff);
-	if (inv.fingerprint)
-		json_object_set_new(inv.fp, "env", env_allowlisted(envp));
+	json_t *env = inv.fingerprint ? env_allowlisted(envp) : NULL;
 	double pre = now_mono() - inv.mono_start;
-	run_tool(inv.run_path, inv.run_argv.v, envp, &inv.res);
+	run_tool_during(inv.run_path, inv.run_argv.v, envp, &inv.res, overlap ? fingerprint_during : NULL, &inv);
+	if (overlap && !inv.res.started)
+		fingerprint_before(&inv);	/* the tool could not start: nothing ran meanwhile */
+	if (env)
+		json_object_set_new(inv.fp, "env", env);
 	double post_start = now_mono();
 	if (inv.fingerprint && inv.res.started)
 		fingerprint_after(&inv);

@@ -25,6 +25,7 @@
 #include "resolve.h"
 #include "rules.h"
 #include "run.h"
+#include "deptab.h"
 #include "fingerprint.h"
 #include "strvec.h"
 
@@ -48,6 +49,8 @@ struct invocation {
 	struct run_result res;
 	double t_start, t_end;		/* epoch seconds */
 	double mono_start, self_time;	/* seconds spent in kshim, not in the tool */
+	double self_during;		/* seconds of kshim's work done while the tool ran (fingerprints) */
+	struct deptab *deptab;		/* the build's header table, opened while the tool ran */
 	int depth;			/* > 0: run by a tool that kshim ran (a wrapper script calling kshim again) */
 	int fingerprint;		/* compute the "fp" member (not for probes; KSHIM_FINGERPRINT=0 turns it off) */
 	json_t *fp;			/* inputs and "before" digests, taken before the tool runs */

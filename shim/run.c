@@ -24,6 +24,12 @@ static void forward(int sig)
 
 int run_tool(const char *path, char *const argv[], char *const envp[], struct run_result *res)
 {
+	return run_tool_during(path, argv, envp, res, NULL, NULL);
+}
+
+int run_tool_during(const char *path, char *const argv[], char *const envp[], struct run_result *res,
+		    void (*during)(void *arg), void *arg)
+{
 	sigset_t block, old;
 	struct sigaction sa, old_sa[ARRAY_SIZE(forwarded)];
 	posix_spawnattr_t attr;
@@ -66,6 +72,8 @@ int run_tool(const char *path, char *const argv[], char *const envp[], struct ru
 		res->started = 1;
 		child_pid = pid;
 		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (during)
+			during(arg);	/* signals are forwarded meanwhile, as while waiting */
 		int status;
 		for (;;) {
 			pid_t w = wait4(pid, &status, 0, &res->ru);

@@ -28,6 +28,14 @@ struct run_result {
 /* Run path with argv and envp; fills res. Returns 0 if it ran, -1 if it could not start. */
 int run_tool(const char *path, char *const argv[], char *const envp[], struct run_result *res);
 
+/*
+ * The same, calling during(arg) once the tool has started and before waiting
+ * for it: work that does not depend on what the tool writes, done while
+ * kshim would otherwise sit in wait4.
+ */
+int run_tool_during(const char *path, char *const argv[], char *const envp[], struct run_result *res,
+		    void (*during)(void *arg), void *arg);
+
 /* The shell-style status: exit code, 128+signal, 127/126 when not started. */
 int run_status(const struct run_result *res);
 
