@@ -205,6 +205,29 @@ test_old_header_tables_are_pruned() {
 	assert_eq "every build still in the log" 12 "$(kshimctl log --json | jq -r .build | sort -u | wc -l)"
 }
 
+test_damaged_header_table_never_breaks_a_call() {
+	printf '#include "k.h"\nint f(void) { return K; }\n' > f.c
+	printf '#define K 1\n' > k.h
+	kshim -Wp,-MMD,.f.o.d -c f.c -o f.o
+	tab=$(ls .kshim/deps/*.tab)
+	[ -f "$tab" ] || fail "no header table"
+	size=$(stat -c %s "$tab")
+	# random bytes with the right magic, then random bytes, then a truncated file: calls go on
+	{ head -c 8 "$tab"; head -c $((size - 8)) /dev/urandom; } > t && cat t > "$tab"
+	kshim -Wp,-MMD,.f.o.d -c f.c -o f.o
+	assert_eq "garbage slots: call ok" 0 "$?"
+	head -c "$size" /dev/urandom > "$tab"
+	kshim -Wp,-MMD,.f.o.d -c f.c -o f.o
+	assert_eq "garbage: call ok" 0 "$?"
+	assert_eq "garbage: headers hashed anyway" "2 2" "$(records | tail -n 1 | jq -r '[.fp.deps.n, .fp.deps.unindexed] | join(" ")')"
+	: > "$tab"
+	kshim -Wp,-MMD,.f.o.d -c f.c -o f.o
+	assert_eq "truncated: call ok" 0 "$?"
+	assert_eq "every call recorded" 4 "$(records | wc -l)"
+	kshimctl diff "$(records | head -n 1 | jq -r .build)" "$(records | tail -n 1 | jq -r .build)" > /dev/null
+	[ $? -le 1 ] || fail "diff on a damaged table"
+}
+
 test_diff_names_what_changed_and_why() {
 	mkdir -p src
 	for x in f g h; do
