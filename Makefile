@@ -99,6 +99,26 @@ reliability: all
 	@tests/reliability/load 64 200000
 	@tests/reliability/crash 1000
 
+# libFuzzer harnesses (tests/fuzz), built with clang-19 and ASan+UBSan into
+# build-fuzz/; `make fuzz` runs each for FUZZ_SECONDS from the seed corpus in
+# tests/fuzz/corpus/ (new inputs go to build-fuzz/corpus/, not into the repo).
+FUZZ_CC      ?= clang-19
+FUZZ_SECONDS ?= 30
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_TARGETS := rules argmodel log pin elf
+FUZZ_BINS    := $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
+
+fuzz-lib:
+	$(MAKE) O=build-fuzz CC=$(FUZZ_CC) CFLAGS="-O1 -g" KSHIM_STATIC= \
+		EXTRA_CFLAGS="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" build-fuzz/libkshim.a
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h fuzz-lib
+	$(FUZZ_CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -Ishim -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< \
+		build-fuzz/libkshim.a $(LDLIBS_SHIM)
+
+fuzz: $(FUZZ_BINS)
+	@tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 check: test e2e reliability
 
 bench: all
@@ -126,7 +146,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/kshim
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 help:
 	@echo "make              build kshim and kshimctl into $(O)/"
@@ -138,5 +158,5 @@ help:
 	@echo "make bench-quick  the CI subset: fails only on a gross overhead regression"
 	@echo "make install PREFIX=/usr/local"
 
-.PHONY: all unit integration sanitize test e2e reliability check bench bench-quick install uninstall clean help
+.PHONY: all unit integration sanitize test e2e reliability fuzz fuzz-lib check bench bench-quick install uninstall clean help
 .SECONDARY:

@@ -23,7 +23,7 @@ done
 # build and library dependencies, test tools, and what the kernel demo needs
 pkgs=(make gcc pkg-config
       libjansson-dev libinih-dev nettle-dev zlib1g-dev libelf-dev libssl-dev libarchive-dev libcmocka-dev
-      clang-19 lld-19 llvm-19 mold
+      clang-19 lld-19 llvm-19 libclang-rt-19-dev mold
       linux-source-6.12 flex bison bc cpio libelf-dev kmod
       qemu-system-x86 busybox-static
       jq hyperfine ccache distcc bear clangd util-linux procps
