@@ -119,7 +119,7 @@ build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h fuzz-lib
 fuzz: $(FUZZ_BINS)
 	@tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-check: test e2e reliability
+check: test e2e reliability fuzz
 
 bench: all
 	@bench/run
