@@ -259,7 +259,9 @@ json_t *files_digests(const struct strvec *paths)
 		struct stat st;
 		if (stat(paths->v[i], &st) < 0 || !S_ISREG(st.st_mode) || sha256_file_hex(paths->v[i], hex) < 0)
 			continue;
-		json_object_set_new(o, paths->v[i], json_string(hex));
+		char *key = json_key_bytes(paths->v[i]);	/* a path need not be UTF-8; a JSON key must */
+		json_object_set_new(o, key, json_string(hex));
+		free(key);
 	}
 	return o;
 }

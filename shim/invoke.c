@@ -125,9 +125,11 @@ static void fingerprint_before(struct invocation *inv)
 		json_t *before = json_object();
 		for (size_t i = 0; i < inv->cls.outputs.nr; i++) {
 			json_t *f = file_fingerprint(inv->cls.outputs.v[i], 0);
+			char *key = json_key_bytes(inv->cls.outputs.v[i]);
 			if (f)
-				json_object_set_new(before, inv->cls.outputs.v[i], json_object_get(f, "sha256") ?
+				json_object_set_new(before, key, json_object_get(f, "sha256") ?
 						    json_incref(json_object_get(f, "sha256")) : json_null());
+			free(key);
 			json_decref(f);
 		}
 		json_object_set_new(inv->fp, "before", before);
@@ -182,8 +184,10 @@ static void fingerprint_after(struct invocation *inv)
 	json_t *outs = json_object();
 	for (size_t i = 0; i < inv->cls.outputs.nr; i++) {
 		json_t *f = file_fingerprint(inv->cls.outputs.v[i], 1);
+		char *key = json_key_bytes(inv->cls.outputs.v[i]);
 		if (f)
-			json_object_set_new(outs, inv->cls.outputs.v[i], f);
+			json_object_set_new(outs, key, f);
+		free(key);
 	}
 	json_object_set_new(inv->fp, "outputs", outs);
 }

@@ -424,13 +424,10 @@ void log_reader_close(struct log_reader *r)
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-json_t *json_bytes(const char *s)
+static char *b64_encode(const unsigned char *u, size_t n)
 {
-	size_t n = strlen(s), o = 0;
-	if (utf8_valid(s, n))
-		return json_stringn_nocheck(s, n);
 	char *out = xmalloc(4 * ((n + 2) / 3) + 1);
-	const unsigned char *u = (const unsigned char *)s;
+	size_t o = 0;
 	for (size_t i = 0; i < n; i += 3) {
 		unsigned v = u[i] << 16 | (i + 1 < n ? u[i + 1] << 8 : 0) | (i + 2 < n ? u[i + 2] : 0);
 		out[o++] = b64[v >> 18 & 63];
@@ -439,6 +436,38 @@ json_t *json_bytes(const char *s)
 		out[o++] = i + 2 < n ? b64[v & 63] : '=';
 	}
 	out[o] = '\0';
+	return out;
+}
+
+#define KEY_B64 "base64:"
+
+char *json_key_bytes(const char *s)
+{
+	size_t n = strlen(s);
+	if (utf8_valid(s, n) && !starts_with(s, KEY_B64))
+		return xstrdup(s);
+	char *enc = b64_encode((const unsigned char *)s, n);
+	char *key = xasprintf(KEY_B64 "%s", enc);
+	free(enc);
+	return key;
+}
+
+char *json_key_decode(const char *key)
+{
+	if (!starts_with(key, KEY_B64))
+		return xstrdup(key);
+	json_t *j = json_pack("{s:s}", "base64", key + strlen(KEY_B64));
+	char *s = json_bytes_decode(j);
+	json_decref(j);
+	return s ? s : xstrdup(key);
+}
+
+json_t *json_bytes(const char *s)
+{
+	size_t n = strlen(s);
+	if (utf8_valid(s, n))
+		return json_stringn_nocheck(s, n);
+	char *out = b64_encode((const unsigned char *)s, n);
 	json_t *j = json_pack("{s:s}", "base64", out);
 	free(out);
 	return j;

@@ -78,5 +78,12 @@ void log_reader_close(struct log_reader *r);
 json_t *json_bytes(const char *s);
 /* Decode what json_bytes produced; heap string or NULL. */
 char *json_bytes_decode(const json_t *j);
+/*
+ * Byte strings as JSON object keys (paths in fp.inputs, fp.outputs): as they
+ * are when UTF-8, else "base64:" and their base64 (also for UTF-8 keys that
+ * start so). Heap strings.
+ */
+char *json_key_bytes(const char *s);
+char *json_key_decode(const char *key);
 
 #endif

@@ -305,7 +305,9 @@ static int add_call_files(struct ctl *ctl, struct bundle *b, const json_t *r, co
 		char *abs = p ? (p[0] == '/' ? xstrdup(p) : path_join(cwd, p)) : NULL;
 		char *key = abs ? pin_escape(abs, b->bdir, b->sdir, 0) : NULL;
 		int made = key && json_object_get(skip, key);
-		int ret = !p || made ? 0 : add_file(b, cwd, p, rec_str(json_object_get(fp, "inputs"), p));
+		char *ik = p ? json_key_bytes(p) : NULL;
+		int ret = !p || made ? 0 : add_file(b, cwd, p, rec_str(json_object_get(fp, "inputs"), ik));
+		free(ik);
 		struct strvec members = STRVEC_INIT;
 		if (ret == 0 && !made && thin_members(abs, &members, 0))
 			for (size_t k = 0; k < members.nr && ret == 0; k++)
@@ -360,7 +362,10 @@ static json_t *call_step(const json_t *r, const struct bundle *b, json_t *outs)
 	}
 	const char *k;
 	json_object_foreach(json_object_get(fp, "outputs"), k, v) {
-		char *abs = k[0] == '/' ? xstrdup(k) : path_join(cwd, k);
+		char *path = json_key_decode(k);
+		char *abs = path[0] == '/' ? path : path_join(cwd, path);
+		if (abs != path)
+			free(path);
 		char *e = pin_escape(abs, b->bdir, b->sdir, 0);
 		json_object_set(outs, e, json_object_get(v, "sha256"));
 		free(e);

@@ -44,7 +44,9 @@ static json_t *makers(const struct ctl *ctl, const char *build, const char *bdir
 		json_t *o;
 		json_object_foreach(outs, key, o) {
 			(void)o;
-			char *k = output_key(rec_str(r, "cwd"), key, bdir);
+			char *path = json_key_decode(key);
+			char *k = output_key(rec_str(r, "cwd"), path, bdir);
+			free(path);
 			json_t *list = json_object_get(m, k);
 			if (!list)
 				json_object_set_new(m, k, list = json_array());
@@ -66,7 +68,9 @@ static const char *rec_output_name(const json_t *rec, const char *key, const cha
 	const char *k;
 	json_t *o;
 	json_object_foreach(json_object_get(json_object_get(rec, "fp"), "outputs"), k, o) {
-		char *rk = output_key(rec_str(rec, "cwd"), k, bdir);
+		char *path = json_key_decode(k);
+		char *rk = output_key(rec_str(rec, "cwd"), path, bdir);
+		free(path);
 		int same = strcmp(rk, key) == 0;
 		free(rk);
 		if (same)

@@ -99,9 +99,13 @@ json_t *build_manifest(const struct ctl *ctl, const char *build)
 			if (tool)
 				json_object_set_new(e, "tool", json_string(tool));
 			json_object_set(e, "argv", json_object_get(fp, "argv"));
-			char *rk = output_key(rec_str(r, "cwd"), key, bdir);
-			json_object_set_new(outputs, rk, e);	/* later records win: objtool after the compiler */
+			char *path = json_key_decode(key);
+			char *rk = output_key(rec_str(r, "cwd"), path, bdir);
+			char *mk = json_key_bytes(rk);
+			json_object_set_new(outputs, mk, e);	/* later records win: objtool after the compiler */
+			free(mk);
 			free(rk);
+			free(path);
 		}
 	}
 	/* no build id: the manifest is what was built, the same for every build of the same thing */

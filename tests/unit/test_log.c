@@ -171,6 +171,26 @@ static void test_glob(void **state)
 	assert_int_equal(glob_check("a/**/b*.o", &why), 0);
 }
 
+static void test_json_keys_of_any_bytes(void **state)
+{
+	(void)state;
+	const char *cases[] = { "init/main.o", "caf\xe9.o", "base64:looks-encoded", "", "\xff\xfe/x" };
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *k = json_key_bytes(cases[i]);
+		assert_true(utf8_valid(k, strlen(k)));
+		json_t *o = json_object();
+		assert_int_equal(json_object_set_new(o, k, json_true()), 0);	/* jansson takes it as a key */
+		char *back = json_key_decode(k);
+		assert_string_equal(back, cases[i]);
+		free(back);
+		free(k);
+		json_decref(o);
+	}
+	char *plain = json_key_bytes("init/main.o");
+	assert_string_equal(plain, "init/main.o");	/* UTF-8 paths stay readable */
+	free(plain);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -180,6 +200,7 @@ int main(void)
 		cmocka_unit_test(test_non_utf8_argv_roundtrip),
 		cmocka_unit_test(test_glob),
 		cmocka_unit_test(test_compact_matches_jansson),
+		cmocka_unit_test(test_json_keys_of_any_bytes),
 	};
 	return cmocka_run_group_tests_name("log", tests, NULL, NULL);
 }
