@@ -165,4 +165,36 @@ test_preload_cost_for_other_programs_is_one_env_scan() {
 	[ "$extra" -le 2 ] || fail "the preload touched the program $extra times: $(grep notatool trace)"
 }
 
+test_inert_in_setuid_programs() {
+	# A setuid-root program run by nobody (AT_SECURE): glibc preloads only setuid libraries from
+	# its own directories there, so the library is installed as one for the test. A control run
+	# of the same program without the setuid bit is routed; the setuid one, with the library
+	# mapped (checked in /proc), routes nothing and records nothing.
+	[ "$(id -u)" -eq 0 ] && command -v setpriv > /dev/null || { echo "  (skipped: needs root and setpriv)"; return 0; }
+	libdir=/usr/lib/$(gcc -print-multiarch)
+	name=libkshim-preload-suidtest-$$.so
+	d=/tmp/kshim-suid-$$
+	mkdir -p "$d/tools/objtool" && chmod 755 "$d" "$d/tools" "$d/tools/objtool"
+	cp "$FAKE" "$d/tools/objtool/objtool" && cp "$PROBE" "$d/probe" && chmod 755 "$d/probe"
+	cp "$KSHIM_BIN/libkshim-preload.so" "$libdir/$name" && chmod 4755 "$libdir/$name"
+	trap 'rm -f "$libdir/$name"; rm -rf "$d"' EXIT	# the test runs in a subshell: also after a failure
+	as_nobody() { cd "$d" && setpriv --reuid=nobody --regid=nogroup --clear-groups env LD_PRELOAD=$name HOME=$d \
+		XDG_CONFIG_HOME=$d/config XDG_CACHE_HOME=$d/cache XDG_RUNTIME_DIR=$d/run \
+		KSHIM_PRELOAD_BIN=$KSHIM_BIN KSHIM_DIR=$d/.kshim KSHIM_BUILD=suid FAKE_ARGV=$d/out/argv "$@"; }
+	# control: not setuid, so not AT_SECURE: routed through kshim-objtool, one record
+	mkdir -p "$d/.kshim" "$d/out" && chmod 777 "$d/.kshim" "$d/out"
+	as_nobody "$d/probe" execve "$d/tools/objtool/objtool" --x > "$d/out/control" 2>&1 || cat "$d/out/control"
+	assert_eq "control: routed and recorded" 1 "$(records "$d/.kshim" 2> /dev/null | wc -l)"
+	# setuid: the library is there, and does nothing
+	chmod 4755 "$d/probe"
+	as_nobody "$d/probe" posix_spawn /bin/sleep 1 &
+	for _ in $(seq 50); do pid=$(pgrep -f "^$d/probe posix_spawn") && break; sleep 0.05; done
+	grep -q "$name" "/proc/$pid/maps" || fail "the library was not loaded into the setuid program"
+	wait
+	rm -f "$d/out/argv"
+	as_nobody "$d/probe" execve "$d/tools/objtool/objtool" --x > /dev/null 2>&1
+	assert_eq "setuid: the tool ran itself (argv[0] is its own path)" "$d/tools/objtool/objtool" "$(head -n 1 "$d/out/argv")"
+	assert_eq "setuid: nothing recorded" 1 "$(records "$d/.kshim" 2> /dev/null | wc -l)"
+}
+
 run_tests
