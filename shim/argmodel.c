@@ -345,8 +345,8 @@ static void parse_args(struct cmdline *cl, size_t from)
 	for (size_t i = from; i < n; i++) {
 		struct arg *a = &cl->args[cl->nr++];
 		const char *s = v[i];
-		a->index = i;
-		a->count = 1;
+		/* every field: cmdline_append grows the array with realloc, not calloc (fuzz_rules found it) */
+		*a = (struct arg){ .index = i, .count = 1 };
 		if (s[0] != '-' || s[1] == '\0') {
 			a->value = s;	/* operand ("-" is stdin/stdout) */
 			continue;

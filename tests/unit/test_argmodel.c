@@ -237,9 +237,34 @@ static void test_response_file_recursion_is_bounded(void **state)
 	free(at);
 }
 
+/* Regression (fuzz_rules): arguments appended after a parse were left partly uninitialized. */
+static void test_append_initializes_every_field(void **state)
+{
+	(void)state;
+	char *argv[] = { "clang", "-c", NULL };
+	struct cmdline cl;
+	cmdline_parse(&cl, FAM_CLANG, argv);
+	/* many operands: the args array is reallocated (ASan fills new memory with 0xbe) */
+	char *more[66];
+	for (int i = 0; i < 64; i++)
+		more[i] = "file.c";
+	more[64] = "-O2";
+	more[65] = NULL;
+	assert_int_equal(cmdline_append(&cl, more), 0);
+	for (size_t i = 2; i < cl.nr - 1; i++) {
+		assert_null(cl.args[i].spec);
+		assert_int_equal(cl.args[i].is_option, 0);
+		assert_string_equal(cl.args[i].value, "file.c");
+	}
+	assert_int_equal(cl.args[cl.nr - 1].is_option, 1);
+	assert_null(cl.args[cl.nr - 1].value);
+	cmdline_release(&cl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_append_initializes_every_field),
 		cmocka_unit_test(test_tables_sorted),
 		cmocka_unit_test(test_clang_meabi_takes_its_argument),
 		cmocka_unit_test(test_clang_xclang_and_mllvm),
