@@ -19,6 +19,8 @@
 #include "util.h"
 
 #include <getopt.h>
+#include <glob.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,42 +167,22 @@ static json_t *resource(const char *path, const char *sha, const json_t *annotat
  * the tools and rule files, with their digests. NULL when the build made none
  * of the subjects.
  */
+/* A subject that no recorded call made (bzImage comes from arch/x86/boot/tools/build): by its file, if this build wrote it. */
+static void file_subject(json_t *subjects, const char *bdir, const char *rel, double t0, double t1)
+{
+	char *path = path_join(bdir, rel);
+	struct stat st;
+	char hex[SHA256_HEX_LEN + 1];
+	double mt = 0;
+	if (stat(path, &st) == 0)
+		mt = (double)st.st_mtim.tv_sec + (double)st.st_mtim.tv_nsec / 1e9;
+	if (mt && mt >= t0 && (!t1 || mt <= t1 + 60) && sha256_file_hex(path, hex) == 0)
+		json_object_set_new(subjects, rel, json_string(hex));
+	free(path);
+}
+
 static json_t *provenance(const struct ctl *ctl, const char *build, const json_t *m)
 {
-	json_t *subjects = json_array(), *deps = json_array();
-	const json_t *outs = json_object_get(m, "outputs"), *tools = json_object_get(m, "tools"),
-		     *rules = json_object_get(m, "rules");
-	struct strvec keys = STRVEC_INIT;
-	sorted_keys(outs, &keys);
-	for (size_t i = 0; i < keys.nr; i++) {
-		const char *k = keys.v[i];
-		if (strcmp(k, "vmlinux") == 0 || glob_match("arch/*/boot/bzImage", k) || ends_with(k, ".ko"))
-			json_array_append_new(subjects, json_pack("{s:s,s:{s:O}}", "name", k, "digest", "sha256",
-								  json_object_get(json_object_get(outs, k), "sha256")));
-	}
-	strvec_clear(&keys);
-	if (!json_array_size(subjects)) {
-		json_decref(subjects);
-		json_decref(deps);
-		return NULL;
-	}
-	sorted_keys(tools, &keys);
-	for (size_t i = 0; i < keys.nr; i++) {
-		const json_t *e = json_object_get(tools, keys.v[i]);
-		json_t *ann = json_object();
-		if (rec_str(e, "version"))
-			json_object_set(ann, "version", json_object_get(e, "version"));
-		json_array_append_new(deps, resource(keys.v[i], rec_str(e, "sha256"), ann));
-		json_decref(ann);
-	}
-	strvec_clear(&keys);
-	sorted_keys(rules, &keys);
-	for (size_t i = 0; i < keys.nr; i++) {
-		json_t *ann = json_pack("{s:s}", "kind", "kshim rule file");
-		json_array_append_new(deps, resource(keys.v[i], json_string_value(json_object_get(rules, keys.v[i])), ann));
-		json_decref(ann);
-	}
-	strvec_clear(&keys);
 	const json_t *start = build_event(ctl, build, "start"), *end = build_event(ctl, build, "end");
 	double t0 = 0, t1 = 0;
 	for (size_t i = 0; i < ctl->nr; i++) {	/* without kshimctl make: the calls' span */
@@ -218,6 +200,74 @@ static json_t *provenance(const struct ctl *ctl, const char *build, const json_t
 		t0 = json_number_value(json_object_get(start, "time"));
 	if (end)
 		t1 = json_number_value(json_object_get(end, "time"));
+
+	/* subjects: name -> sha256; from the manifest, else from files this build wrote */
+	json_t *named = json_object(), *deps = json_array();
+	const json_t *outs = json_object_get(m, "outputs"), *tools = json_object_get(m, "tools"),
+		     *rules = json_object_get(m, "rules");
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)outs, k, v) {
+		if (strcmp(k, "vmlinux") == 0 || glob_match("arch/*/boot/bzImage", k) || ends_with(k, ".ko"))
+			json_object_set(named, k, json_object_get(v, "sha256"));
+	}
+	const char *bdir = ctl_build_dir_of(ctl, build);
+	if (bdir) {
+		glob_t g;
+		char *pat = path_join(bdir, "arch/*/boot/bzImage");
+		if (glob(pat, 0, NULL, &g) == 0) {
+			for (size_t i = 0; i < g.gl_pathc; i++)
+				if (!json_object_get(named, g.gl_pathv[i] + strlen(bdir) + 1))
+					file_subject(named, bdir, g.gl_pathv[i] + strlen(bdir) + 1, t0, t1);
+			globfree(&g);
+		}
+		free(pat);
+		if (!json_object_get(named, "vmlinux"))
+			file_subject(named, bdir, "vmlinux", t0, t1);
+		char *order = path_join(bdir, "modules.order"), *text;
+		if (read_file(order, &text, NULL) == 0) {	/* kbuild lists the modules it built */
+			for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+				if (!ends_with(line, ".o"))
+					continue;
+				char *ko = xasprintf("%.*sko", (int)strlen(line) - 1, line);
+				if (!json_object_get(named, ko))
+					file_subject(named, bdir, ko, t0, t1);
+				free(ko);
+			}
+			free(text);
+		}
+		free(order);
+	}
+	if (!json_object_size(named)) {
+		json_decref(named);
+		json_decref(deps);
+		return NULL;
+	}
+	json_t *subjects = json_array();
+	struct strvec keys = STRVEC_INIT;
+	sorted_keys(named, &keys);
+	for (size_t i = 0; i < keys.nr; i++)
+		json_array_append_new(subjects, json_pack("{s:s,s:{s:O}}", "name", keys.v[i], "digest", "sha256",
+							  json_object_get(named, keys.v[i])));
+	strvec_clear(&keys);
+	json_decref(named);
+	sorted_keys(tools, &keys);
+	for (size_t i = 0; i < keys.nr; i++) {
+		const json_t *e = json_object_get(tools, keys.v[i]);
+		json_t *ann = json_object();
+		if (rec_str(e, "version"))
+			json_object_set(ann, "version", json_object_get(e, "version"));
+		json_array_append_new(deps, resource(keys.v[i], rec_str(e, "sha256"), ann));
+		json_decref(ann);
+	}
+	strvec_clear(&keys);
+	sorted_keys(rules, &keys);
+	for (size_t i = 0; i < keys.nr; i++) {
+		json_t *ann = json_pack("{s:s}", "kind", "kshim rule file");
+		json_array_append_new(deps, resource(keys.v[i], json_string_value(json_object_get(rules, keys.v[i])), ann));
+		json_decref(ann);
+	}
+	strvec_clear(&keys);
 	json_t *ext = json_object();
 	if (start && json_object_get(start, "argv"))
 		json_object_set(ext, "make", json_object_get(start, "argv"));

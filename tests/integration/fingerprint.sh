@@ -163,20 +163,25 @@ test_provenance_statement() {
 	printf 'int g(void) { return 2; }\n' > g.c
 	printf '[rule dbg]\nrole = cc hostcc\noutput = g.o\nadd = -g\n' > r.ini
 	cat > Makefile <<'MK'
-all: vmlinux m.ko
+all: vmlinux m.ko arch/x86/boot/bzImage
 %.o: %.c
 	$(CC) -O2 -c -o $@ $<
 vmlinux: f.o
 	$(LD) -r -o $@ $^
 m.ko: g.o
 	$(LD) -r -o $@ $^
+arch/x86/boot/bzImage: vmlinux
+	mkdir -p $(dir $@) && cat vmlinux vmlinux > $@
 MK
+	# made by a program kshim does not wrap (as arch/x86/boot/tools/build is): a subject by its file,
+	# because this build wrote it; an older arch/arm/boot/bzImage is not this build's
+	mkdir -p arch/arm/boot && echo old > arch/arm/boot/bzImage && touch -d '2020-01-01' arch/arm/boot/bzImage
 	KSHIM_RULES=$T/r.ini kshimctl make -- -s > /dev/null 2>&1
 	kshimctl fingerprint --provenance -o st.json
 	assert_eq "exit" 0 "$?"
 	assert_eq "statement" "https://in-toto.io/Statement/v1 https://slsa.dev/provenance/v1" \
 		"$(jq -r '[._type, .predicateType] | join(" ")' st.json)"
-	assert_eq "subjects" "m.ko $(sha m.ko) vmlinux $(sha vmlinux)" \
+	assert_eq "subjects" "arch/x86/boot/bzImage $(sha arch/x86/boot/bzImage) m.ko $(sha m.ko) vmlinux $(sha vmlinux)" \
 		"$(jq -r '[.subject[] | .name, .digest.sha256] | join(" ")' st.json)"
 	ld=$(kshimctl log --json --output vmlinux | jq -r .tool)
 	assert_eq "the linker, with its digest" "$(sha "$ld")" \
