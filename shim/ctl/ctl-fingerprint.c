@@ -174,7 +174,7 @@ static void file_subject(json_t *subjects, const char *bdir, const char *rel, do
 	struct stat st;
 	char hex[SHA256_HEX_LEN + 1];
 	double mt = 0;
-	if (stat(path, &st) == 0)
+	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))	/* arch/x86_64/boot/bzImage is a link to x86's */
 		mt = (double)st.st_mtim.tv_sec + (double)st.st_mtim.tv_nsec / 1e9;
 	if (mt && mt >= t0 && (!t1 || mt <= t1 + 60) && sha256_file_hex(path, hex) == 0)
 		json_object_set_new(subjects, rel, json_string(hex));

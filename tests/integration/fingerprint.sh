@@ -176,6 +176,7 @@ MK
 	# made by a program kshim does not wrap (as arch/x86/boot/tools/build is): a subject by its file,
 	# because this build wrote it; an older arch/arm/boot/bzImage is not this build's
 	mkdir -p arch/arm/boot && echo old > arch/arm/boot/bzImage && touch -d '2020-01-01' arch/arm/boot/bzImage
+	mkdir -p arch/x86_64/boot && ln -s ../../x86/boot/bzImage arch/x86_64/boot/bzImage	# as kbuild makes it
 	KSHIM_RULES=$T/r.ini kshimctl make -- -s > /dev/null 2>&1
 	kshimctl fingerprint --provenance -o st.json
 	assert_eq "exit" 0 "$?"
