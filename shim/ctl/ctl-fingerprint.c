@@ -207,11 +207,19 @@ static json_t *provenance(const struct ctl *ctl, const char *build, const json_t
 		     *rules = json_object_get(m, "rules");
 	const char *k;
 	json_t *v;
+	const char *bdir = ctl_build_dir_of(ctl, build);
 	json_object_foreach((json_t *)outs, k, v) {
-		if (strcmp(k, "vmlinux") == 0 || glob_match("arch/*/boot/bzImage", k) || ends_with(k, ".ko"))
+		if (strcmp(k, "vmlinux") != 0 && !glob_match("arch/*/boot/bzImage", k) && !ends_with(k, ".ko"))
+			continue;
+		/*
+		 * The file as it is, if this build wrote it: link-vmlinux.sh rewrites vmlinux in place
+		 * after the link (scripts/sorttable), which kshim does not wrap; else the recorded digest.
+		 */
+		if (bdir)
+			file_subject(named, bdir, k, t0, t1);
+		if (!json_object_get(named, k))
 			json_object_set(named, k, json_object_get(v, "sha256"));
 	}
-	const char *bdir = ctl_build_dir_of(ctl, build);
 	if (bdir) {
 		glob_t g;
 		char *pat = path_join(bdir, "arch/*/boot/bzImage");

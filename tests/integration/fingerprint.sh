@@ -167,13 +167,14 @@ all: vmlinux m.ko arch/x86/boot/bzImage
 %.o: %.c
 	$(CC) -O2 -c -o $@ $<
 vmlinux: f.o
-	$(LD) -r -o $@ $^
+	$(LD) -r -o $@ $^ && printf sorted >> $@
 m.ko: g.o
 	$(LD) -r -o $@ $^
 arch/x86/boot/bzImage: vmlinux
 	mkdir -p $(dir $@) && cat vmlinux vmlinux > $@
 MK
-	# made by a program kshim does not wrap (as arch/x86/boot/tools/build is): a subject by its file,
+	# vmlinux is rewritten after its link (as scripts/sorttable does): the statement has the final bytes.
+	# bzImage is made by a program kshim does not wrap (as arch/x86/boot/tools/build is): a subject by its file,
 	# because this build wrote it; an older arch/arm/boot/bzImage is not this build's
 	mkdir -p arch/arm/boot && echo old > arch/arm/boot/bzImage && touch -d '2020-01-01' arch/arm/boot/bzImage
 	mkdir -p arch/x86_64/boot && ln -s ../../x86/boot/bzImage arch/x86_64/boot/bzImage	# as kbuild makes it
