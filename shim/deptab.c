@@ -176,31 +176,6 @@ static int hash_file(const char *path, uint8_t sha[SHA256_DIGEST_SIZE])
 	return sha256_file_raw(path, sha);
 }
 
-/* Read-only probe: 1 found (index, sha, *ok set), 0 not there (or not ready yet), -1 table full. */
-static int tab_lookup(const struct deptab *t, uint64_t h, const char *key, size_t klen, uint8_t sha[32],
-		      uint32_t *index, int *ok)
-{
-	for (uint32_t n = 0, i = (uint32_t)h & (DEPTAB_SLOTS - 1); n < DEPTAB_SLOTS; n++, i = (i + 1) & (DEPTAB_SLOTS - 1)) {
-		struct deptab_slot *s = slot(t->map, i);
-		uint64_t k = __atomic_load_n(&s->key, __ATOMIC_ACQUIRE);
-		if (k == 0)
-			return 0;
-		if (k != h)
-			continue;
-		uint32_t st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
-		if (st == SLOT_CLAIMED || (uint64_t)s->off + sizeof(struct deptab_entry) + klen > DEPTAB_STRCAP)
-			return 0;
-		const struct deptab_entry *e = entry(t->map, s->off);
-		if (e->len != klen || memcmp(e->key, key, klen) != 0)
-			continue;	/* a 64-bit hash collision */
-		*index = i;
-		*ok = st == SLOT_READY;
-		memcpy(sha, e->sha, SHA256_DIGEST_SIZE);
-		return 1;
-	}
-	return -1;
-}
-
 /*
  * The digest of the file path (key: its table key). *index: its slot, or
  * UINT32_MAX when it is not in the table (table full, or another call is
@@ -212,16 +187,14 @@ static int dep_digest(struct deptab *t, const char *key, size_t klen, uint64_t h
 	*index = UINT32_MAX;
 	if (!t)
 		return hash_file(path, sha);
-	int ok, found = tab_lookup(t, h, key, klen, sha, index, &ok);
-	if (found)
-		return found > 0 && ok ? 0 : found > 0 ? -1 : hash_file(path, sha);
-	if (!t->writable)
-		return hash_file(path, sha);
-	/* not there: add it (or find it, added since, or being hashed by another call) */
+	/* one walk: find it, or claim a free slot and add it (another call may be hashing it meanwhile) */
 	for (uint32_t n = 0, i = (uint32_t)h & (DEPTAB_SLOTS - 1); n < DEPTAB_SLOTS; n++, i = (i + 1) & (DEPTAB_SLOTS - 1)) {
 		struct deptab_slot *s = slot(t->map, i);
 		uint64_t k = __atomic_load_n(&s->key, __ATOMIC_ACQUIRE);
+		if (k == 0 && !t->writable)
+			return hash_file(path, sha);
 		if (k == 0) {
+			int ok;
 			uint64_t zero = 0;
 			if (__atomic_compare_exchange_n(&s->key, &zero, h, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 				/* ours: hash the file, write its entry, publish */
@@ -248,6 +221,8 @@ static int dep_digest(struct deptab *t, const char *key, size_t klen, uint64_t h
 			sched_yield();
 		if (st == SLOT_CLAIMED)
 			return hash_file(path, sha);	/* its hasher died or is slow */
+		if ((uint64_t)s->off + sizeof(struct deptab_entry) + klen > DEPTAB_STRCAP)
+			return hash_file(path, sha);	/* a damaged table: never read outside it */
 		const struct deptab_entry *e = entry(t->map, s->off);
 		if (e->len != klen || memcmp(e->key, key, klen) != 0)
 			continue;	/* a 64-bit hash collision */
