@@ -35,6 +35,8 @@ void config_release(struct config *cfg)
 	free(cfg->pin_file.origin);
 	free(cfg->pin_mode.value);
 	free(cfg->pin_mode.origin);
+	free(cfg->layout_seed.value);
+	free(cfg->layout_seed.origin);
 	free(cfg->log_required.value);
 	free(cfg->log_required.origin);
 	memset(cfg, 0, sizeof(*cfg));
@@ -221,6 +223,11 @@ static int config_handler(struct ini_ctx *ctx, const char *section, const char *
 				return 0;
 			}
 			value_set(&cfg->pin_mode, value, origin);
+			return 1;
+		}
+	} else if (strcmp(section, "layout") == 0) {
+		if (strcmp(name, "seed") == 0) {
+			value_set(&cfg->layout_seed, value, origin);	/* checked where it is used: KSHIM_SEED wins */
 			return 1;
 		}
 	} else {

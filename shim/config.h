@@ -13,6 +13,7 @@
  *                              ;      (env KSHIM_LOG_REQUIRED=1)
  *   [pin]    file = PATH       ; a pin (kshimctl pin save) checked live (env KSHIM_PIN)
  *            mode = warn|error|enforce   ; default warn (env KSHIM_PIN_MODE)
+ *   [layout] seed = N          ; the seed of layout rules; 0 = none (env KSHIM_SEED)
  *
  * A config file that is world-writable or owned by another user (other than
  * root) is refused, as is any unknown section or key: a typo must not
@@ -35,6 +36,7 @@ struct config {
 	struct config_value log_dir;
 	struct config_value log_required;
 	struct config_value pin_file, pin_mode;
+	struct config_value layout_seed;
 	int verbose;
 };
 

@@ -1,6 +1,7 @@
 #include "invoke.h"
 #include "deptab.h"
 #include "pin.h"
+#include "layout.h"
 #include "log.h"
 #include "util.h"
 
@@ -94,6 +95,8 @@ json_t *invocation_record(const struct invocation *inv)
 		json_object_set(rec, "rules", inv->eff.applied);
 	if (inv->pin)
 		json_object_set(rec, "pin", inv->pin);
+	if (inv->layout)
+		json_object_set(rec, "layout", inv->layout);
 	if (inv->rules.untrusted.nr)
 		json_object_set_new(rec, "rules_untrusted", json_strvec(inv->rules.untrusted.v, inv->rules.untrusted.nr));
 
@@ -277,6 +280,7 @@ static void invocation_release(struct invocation *inv)
 	config_release(&inv->cfg);
 	json_decref(inv->fp);
 	json_decref(inv->pin);
+	json_decref(inv->layout);
 }
 
 static int depth_guard(int *out)
@@ -433,6 +437,51 @@ static int apply_pin(struct invocation *inv)
 	return ret;
 }
 
+/*
+ * A layout rule matched: apply the seed to the tool's argv (after the pin,
+ * which speaks of the build without a seed). Seed 0 changes nothing.
+ */
+static int apply_layout(struct invocation *inv)
+{
+	const struct layout_req *req = inv->eff.layout;
+	uint64_t seed;
+	if (!req || inv->cls.probe)
+		return 0;
+	if (layout_seed(inv->cfg.layout_seed.value, inv->cfg.layout_seed.origin, &seed) < 0)
+		return -1;
+	size_t first = inv->eff.launcher ? 1 : 0;
+	struct strvec argv = STRVEC_INIT;
+	strvec_pushv(&argv, inv->run_argv.v + first);
+	int ret = layout_apply(req, seed, inv->cls.mode == MODE_RELOCATABLE,
+			       inv->cls.outputs.nr ? inv->cls.outputs.v[0] : NULL, inv->build.log_dir,
+			       getenv("KSHIM_SRCDIR"), &argv, &inv->layout);
+	if (ret == 0 && seed) {
+		strvec_remove(&inv->run_argv, first, inv->run_argv.nr - first);
+		strvec_move(&inv->run_argv, &argv);
+	}
+	strvec_clear(&argv);
+	return ret;
+}
+
+/* The layout digest of what a layout call wrote (from its fingerprint when there is one). */
+static void layout_result(struct invocation *inv)
+{
+	if (!inv->layout || !inv->res.exited || inv->res.exit_code != 0 || !inv->cls.outputs.nr)
+		return;
+	const char *out = inv->cls.outputs.v[0];
+	json_t *f = NULL, *d = NULL;
+	if (inv->fp) {
+		char *key = json_key_bytes(out);
+		d = json_object_get(json_object_get(json_object_get(inv->fp, "outputs"), key), "layout");
+		free(key);
+	}
+	if (!d && (f = file_fingerprint(out, 1)))
+		d = json_object_get(f, "layout");
+	if (d)
+		json_object_set(inv->layout, "digest", d);
+	json_decref(f);
+}
+
 static void warn_untrusted(const struct invocation *inv)
 {
 	char *key = xasprintf("untrusted\t%s\t%s", inv->build.id, inv->rules.untrusted.v[0]);
@@ -532,7 +581,7 @@ int invoke_main(int argc, char **argv)
 	}
 	if (inv.rules.untrusted.nr)
 		warn_untrusted(&inv);
-	if (apply_rules(&inv) < 0 || apply_pin(&inv) < 0)
+	if (apply_rules(&inv) < 0 || apply_pin(&inv) < 0 || apply_layout(&inv) < 0)
 		exit(KSHIM_EXIT_ERROR);
 
 	if (log_writer_open(&w, inv.build.log_dir) < 0 && required) {
@@ -563,6 +612,7 @@ int invoke_main(int argc, char **argv)
 	double post_start = now_mono();
 	if (inv.fingerprint && inv.res.started)
 		fingerprint_after(&inv);
+	layout_result(&inv);
 	if (envp != environ)
 		free(envp);
 	if (!inv.res.started)

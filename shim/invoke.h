@@ -55,6 +55,7 @@ struct invocation {
 	int fingerprint;		/* compute the "fp" member (not for probes; KSHIM_FINGERPRINT=0 turns it off) */
 	json_t *fp;			/* inputs and "before" digests, taken before the tool runs */
 	json_t *pin;			/* what [pin] found: status match|drift|enforced|unpinned, the drift */
+	json_t *layout;			/* what a layout rule did: seed, method, ... and the output's layout digest */
 };
 
 /* Entry point of the compiler, linker and objtool roles. Never returns. */

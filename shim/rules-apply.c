@@ -208,6 +208,12 @@ void rule_effect_release(struct rule_effect *e)
 	strvec_clear(&e->env_unset);
 	free(e->tool);
 	free(e->launcher);
+	if (e->layout) {
+		free(e->layout->glob);
+		free(e->layout->rule);
+		free(e->layout->at);
+		free(e->layout);
+	}
 	json_decref(e->applied);
 	memset(e, 0, sizeof(*e));
 }
@@ -381,6 +387,24 @@ int rules_apply(const struct ruleset *rs, const struct rule_subject *subj, enum 
 					free(eff->launcher);
 					eff->launcher = p;
 				}
+				break;
+			}
+			case ACT_LAYOUT: {
+				if (eff->layout) {
+					error("%s:%d: rule '%s': a second layout for this call (the first: rule '%s' at %s)",
+					      r->file, act->line, r->name, eff->layout->rule, eff->layout->at);
+					ret = -1;
+					break;
+				}
+				struct layout_req *lr = xcalloc(1, sizeof(*lr));
+				const char *why;
+				layout_parse(act->words.v[0], &lr->kind, &lr->glob, &why);	/* checked when the file was read */
+				lr->rule = xstrdup(r->name);
+				lr->at = xasprintf("%s:%d", r->file, act->line);
+				eff->layout = lr;
+				c = change(r, act, "layout");
+				json_object_set_new_nocheck(c, "to", json_bytes(act->words.v[0]));
+				json_array_append_new(changes, c);
 				break;
 			}
 			case ACT_ENV:

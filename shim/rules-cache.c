@@ -28,7 +28,7 @@
 #include <zlib.h>
 
 #define CACHE_MAGIC "KSHIMRC\n"
-#define CACHE_VERSION 2u
+#define CACHE_VERSION 3u
 #define RACY_SECONDS 2
 #define NO_STRING UINT32_MAX
 
@@ -318,7 +318,7 @@ static void get_rule(struct cursor *c, struct rule *r)
 		return;
 	for (uint32_t i = 0; i < n && !c->bad; i++) {
 		uint32_t kind = get_u32(c);
-		if (kind > ACT_LAUNCHER)
+		if (kind > ACT_LAYOUT)
 			c->bad = 1;
 		r->acts[i].kind = (enum action_kind)kind;
 		get_strvec(c, &r->acts[i].words);

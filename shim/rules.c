@@ -279,8 +279,23 @@ static int rule_handler(struct ini_ctx *ctx, const char *section, const char *ke
 		return 1;
 	}
 	if (strcmp(key, "layout") == 0) {
-		snprintf(ctx->err, sizeof(ctx->err), "'layout' rules are not supported by this kshim yet");
-		return 0;
+		enum layout_kind kind;
+		char *glob;
+		const char *why;
+		if (layout_parse(value, &kind, &glob, &why) < 0) {
+			snprintf(ctx->err, sizeof(ctx->err), "layout: '%s': %s", value, why);
+			return 0;
+		}
+		free(glob);
+		for (size_t k = 0; k < r->nacts; k++)
+			if (r->acts[k].kind == ACT_LAYOUT) {
+				snprintf(ctx->err, sizeof(ctx->err), "layout: a second layout in rule '%s' (the first is on line %d)",
+					 r->name, r->acts[k].line);
+				return 0;
+			}
+		struct rule_action *a = new_action(r, ACT_LAYOUT, line);
+		strvec_push(&a->words, value);
+		return 1;
 	}
 	if (split_words(ctx, key, value, &words) < 0)
 		goto out;
@@ -475,12 +490,15 @@ static int parse_rules(struct ruleset *rs, const char *path, FILE *f)
 	for (size_t i = lc.first_new; i < rs->nr; i++) {
 		struct rule *r = &rs->v[i];
 		if (r->nacts == 0)
-			bad = error("%s:%d: rule '%s' has no action (add, add-front, remove, replace, linker, env, launcher)",
+			bad = error("%s:%d: rule '%s' has no action (add, add-front, remove, replace, linker, env, launcher, layout)",
 				    r->file, r->line, r->name);
 		for (size_t k = 0; k < r->nacts; k++) {
 			if (r->acts[k].kind == ACT_LINKER && r->roles != 1u << ROLE_LD)
 				bad = error("%s:%d: rule '%s': 'linker' needs 'role = ld' (and no other role)", r->file,
 					    r->acts[k].line, r->name);
+			if (r->acts[k].kind == ACT_LAYOUT && r->roles != 1u << ROLE_LD)
+				bad = error("%s:%d: rule '%s': 'layout' acts on links: it needs 'role = ld' (and no other role)",
+					    r->file, r->acts[k].line, r->name);
 			if (r->acts[k].kind == ACT_REMOVE || r->acts[k].kind == ACT_REPLACE)
 				r->needs_args = 1;
 		}

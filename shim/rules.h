@@ -21,6 +21,8 @@
  *   linker    = mold                       ; ld calls run this linker instead
  *   env       = CCACHE_DIR=/tmp/c -LANG    ; set / unset (leading '-') for the tool
  *   launcher  = ccache                     ; run "launcher tool args..."
+ *   layout    = pad                        ; pad | shuffle[:GLOB] | reverse, with the seed
+ *                                          ; KSHIM_SEED (see layout.h); needs role = ld
  *
  * Files load in this order, rules apply in it, each seeing the argv left by
  * those before: the *.ini files of /etc/kshim/rules.d, then of
@@ -47,16 +49,17 @@
 
 #include "argmodel.h"
 #include "classify.h"
+#include "layout.h"
 #include "strvec.h"
 
 #include <jansson.h>
 #include <sys/stat.h>
 
-enum action_kind { ACT_ADD, ACT_ADD_FRONT, ACT_REMOVE, ACT_REPLACE, ACT_LINKER, ACT_ENV, ACT_LAUNCHER };
+enum action_kind { ACT_ADD, ACT_ADD_FRONT, ACT_REMOVE, ACT_REPLACE, ACT_LINKER, ACT_ENV, ACT_LAUNCHER, ACT_LAYOUT };
 
 struct rule_action {
 	enum action_kind kind;
-	struct strvec words;	/* add/add-front/remove/env: words; replace: from; linker/launcher: [0] */
+	struct strvec words;	/* add/add-front/remove/env: words; replace: from; linker/launcher/layout: [0] */
 	struct strvec to;	/* replace: to */
 	int line;
 };
@@ -164,6 +167,7 @@ struct rule_effect {
 	struct strvec env_unset;
 	json_t *applied;	/* array: {rule, at, changes: [...]} for the record */
 	int argv_changed;	/* argv differs from the caller's (then @files are passed expanded) */
+	struct layout_req *layout;	/* a layout action matched (applied later, with the seed) */
 };
 
 void rule_effect_release(struct rule_effect *e);

@@ -28,6 +28,7 @@
 #include "deptab.h"
 #include "digest.h"
 #include "fingerprint.h"
+#include "layout.h"
 #include "log.h"
 #include "pin.h"
 #include "run.h"
@@ -44,72 +45,6 @@
 #include <unistd.h>
 
 #define BUNDLE_DIR "kshim-bundle"
-
-/* ---- thin archives ------------------------------------------------------------ */
-
-/* Members of a thin archive (paths relative to the cwd), recursively; 0 if path is not one. */
-static int thin_members(const char *path, struct strvec *out, int depth)
-{
-	char magic[8], *buf;
-	size_t len;
-	int fd = depth > 4 ? -1 : open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t got = fd >= 0 ? read(fd, magic, sizeof(magic)) : -1;
-	if (fd >= 0)
-		close(fd);
-	if (got != (ssize_t)sizeof(magic) || memcmp(magic, "!<thin>\n", 8) != 0 || read_file(path, &buf, &len) < 0)
-		return 0;
-	const char *names = NULL;
-	size_t names_len = 0;
-	char *dir = xstrndup(path, (size_t)(path_basename(path) - path));
-	for (size_t off = 8; off + 60 <= len;) {
-		const char *h = buf + off;
-		char sz[11];
-		memcpy(sz, h + 48, 10);
-		sz[10] = '\0';
-		size_t size = strtoul(sz, NULL, 10);
-		char name[17];
-		memcpy(name, h, 16);
-		name[16] = '\0';
-		for (int i = 15; i >= 0 && name[i] == ' '; i--)
-			name[i] = '\0';
-		off += 60;
-		if (strcmp(name, "/") == 0 || strcmp(name, "/SYM64/") == 0) {
-			off += size + (size & 1);	/* stored even in thin archives */
-			continue;
-		}
-		if (strcmp(name, "//") == 0) {
-			names = buf + off;
-			names_len = size;
-			off += size + (size & 1);
-			continue;
-		}
-		char *member = NULL;
-		if (name[0] == '/' && names) {
-			size_t at = strtoul(name + 1, NULL, 10);
-			if (at < names_len) {
-				const char *e = memchr(names + at, '\n', names_len - at);
-				size_t n = (size_t)((e ? e : names + names_len) - (names + at));
-				if (n && names[at + n - 1] == '/')
-					n--;
-				member = xstrndup(names + at, n);
-			}
-		} else {
-			size_t n = strlen(name);
-			member = xstrndup(name, n && name[n - 1] == '/' ? n - 1 : n);
-		}
-		if (member) {
-			char *p = member[0] == '/' ? xstrdup(member) : xasprintf("%s%s", dir, member);
-			if (!thin_members(p, out, depth + 1))
-				strvec_push(out, p);
-			free(p);
-			free(member);
-		}
-		/* thin: no data for members */
-	}
-	free(dir);
-	free(buf);
-	return 1;
-}
 
 /* ---- making a bundle ------------------------------------------------------------ */
 
@@ -309,7 +244,7 @@ static int add_call_files(struct ctl *ctl, struct bundle *b, const json_t *r, co
 		int ret = !p || made ? 0 : add_file(b, cwd, p, rec_str(json_object_get(fp, "inputs"), ik));
 		free(ik);
 		struct strvec members = STRVEC_INIT;
-		if (ret == 0 && !made && thin_members(abs, &members, 0))
+		if (ret == 0 && !made && thin_archive_members(abs, &members))
 			for (size_t k = 0; k < members.nr && ret == 0; k++)
 				ret = add_file(b, cwd, members.v[k], NULL);
 		strvec_clear(&members);

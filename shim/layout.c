@@ -1,0 +1,615 @@
+#include "layout.h"
+#include "argmodel.h"
+#include "digest.h"
+#include "log.h"
+#include "toolid.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PAD_METHOD "pad-v1"
+
+static const char *const kind_names[] = { "pad", "shuffle", "reverse" };
+
+const char *layout_kind_str(enum layout_kind k)
+{
+	return kind_names[k];
+}
+
+int layout_parse(const char *value, enum layout_kind *kind, char **glob, const char **why)
+{
+	*glob = NULL;
+	if (strcmp(value, "pad") == 0) {
+		*kind = LAYOUT_PAD;
+	} else if (strcmp(value, "reverse") == 0) {
+		*kind = LAYOUT_REVERSE;
+	} else if (strcmp(value, "shuffle") == 0 || starts_with(value, "shuffle:")) {
+		*kind = LAYOUT_SHUFFLE;
+		if (value[7] == ':') {
+			if (!value[8] || glob_check(value + 8, why) < 0) {
+				if (!value[8])
+					*why = "empty pattern after 'shuffle:'";
+				return -1;
+			}
+			*glob = xstrdup(value + 8);
+		}
+	} else {
+		*why = "expected pad, shuffle, shuffle:GLOB or reverse";
+		return -1;
+	}
+	return 0;
+}
+
+int layout_seed(const char *cfg_value, const char *cfg_origin, uint64_t *seed)
+{
+	const char *v = getenv("KSHIM_SEED"), *origin = "env KSHIM_SEED";
+	if (!v || !*v) {
+		v = cfg_value;
+		origin = cfg_origin;
+	}
+	*seed = 0;
+	if (!v || !*v)
+		return 0;
+	char *end;
+	errno = 0;
+	unsigned long long n = strtoull(v, &end, 10);
+	if (errno || *end || v[0] == '-' || v[0] == '+' || v[0] == ' ')
+		return error("%s: seed '%s' is not a decimal number from 0 to 18446744073709551615", origin, v);
+	*seed = n;
+	return 0;
+}
+
+/* splitmix64 (Steele, Lea, Flood 2014): small, fast, and fully specified here. */
+uint64_t layout_rand(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* ---- thin archives ---------------------------------------------------------- */
+
+static int thin_members_at(const char *path, struct strvec *out, int depth)
+{
+	char magic[8], *buf;
+	size_t len;
+	int fd = depth > 4 ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t got = fd >= 0 ? read(fd, magic, sizeof(magic)) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (got != (ssize_t)sizeof(magic) || memcmp(magic, "!<thin>\n", 8) != 0 || read_file(path, &buf, &len) < 0)
+		return 0;
+	const char *names = NULL;
+	size_t names_len = 0;
+	char *dir = xstrndup(path, (size_t)(path_basename(path) - path));
+	for (size_t off = 8; off + 60 <= len;) {
+		const char *h = buf + off;
+		char sz[11];
+		memcpy(sz, h + 48, 10);
+		sz[10] = '\0';
+		size_t size = strtoul(sz, NULL, 10);
+		char name[17];
+		memcpy(name, h, 16);
+		name[16] = '\0';
+		for (int i = 15; i >= 0 && name[i] == ' '; i--)
+			name[i] = '\0';
+		off += 60;
+		if (strcmp(name, "/") == 0 || strcmp(name, "/SYM64/") == 0 || strcmp(name, "//") == 0) {
+			if (name[1] == '/') {
+				names = buf + off;
+				names_len = size <= len - off ? size : len - off;
+			}
+			off += size + (size & 1);	/* stored even in thin archives */
+			continue;
+		}
+		char *member = NULL;
+		if (name[0] == '/' && names) {
+			size_t at = strtoul(name + 1, NULL, 10);
+			if (at < names_len) {
+				const char *e = memchr(names + at, '\n', names_len - at);
+				size_t n = (size_t)((e ? e : names + names_len) - (names + at));
+				if (n && names[at + n - 1] == '/')
+					n--;
+				member = xstrndup(names + at, n);
+			}
+		} else {
+			size_t n = strlen(name);
+			member = xstrndup(name, n && name[n - 1] == '/' ? n - 1 : n);
+		}
+		if (member) {
+			char *p = member[0] == '/' ? xstrdup(member) : xasprintf("%s%s", dir, member);
+			if (!thin_members_at(p, out, depth + 1))
+				strvec_push(out, p);
+			free(p);
+			free(member);
+		}
+		/* thin: no data for members */
+	}
+	free(dir);
+	free(buf);
+	return 1;
+}
+
+int thin_archive_members(const char *path, struct strvec *out)
+{
+	return thin_members_at(path, out, 0);
+}
+
+/* ---- padding objects -------------------------------------------------------- */
+
+static const char *const pad_names[4] = { ".text", ".data", ".rodata", ".bss" };
+
+/*
+ * pad-v1: a gap gets an object with probability 1/2; each of its sections
+ * is empty with probability 1/4, else 1..64 units (16 bytes of .text, 8 of
+ * the others). Returns 0 when the gap gets nothing.
+ */
+static int pad_sizes(uint64_t *state, size_t sizes[4])
+{
+	if (layout_rand(state) & 1) {
+		memset(sizes, 0, 4 * sizeof(*sizes));
+		return 0;
+	}
+	int any = 0;
+	for (int s = 0; s < 4; s++) {
+		uint64_t r = layout_rand(state);
+		sizes[s] = (r & 3) == 0 ? 0 : (size_t)(1 + (r >> 8) % 64) * (s == 0 ? 16 : 8);
+		any |= sizes[s] != 0;
+	}
+	if (!any)
+		sizes[1] = 8;	/* an object that pads nothing would only cost time */
+	return 1;
+}
+
+/* The forced pad: drawn like the others, minus the coin. */
+static int pad_force(uint64_t *state, size_t sizes[4])
+{
+	while (!pad_sizes(state, sizes))
+		;
+	return 1;
+}
+
+static size_t add_name(char *tab, size_t *len, const char *name)
+{
+	size_t at = *len;
+	memcpy(tab + at, name, strlen(name) + 1);
+	*len += strlen(name) + 1;
+	return at;
+}
+
+static Elf_Scn *new_section(Elf *e, size_t name, GElf_Word type, GElf_Xword flags, GElf_Xword align,
+			    void *buf, size_t size, Elf_Type dtype)
+{
+	Elf_Scn *scn = elf_newscn(e);
+	Elf_Data *d = scn ? elf_newdata(scn) : NULL;
+	GElf_Shdr sh;
+	if (!d || !gelf_getshdr(scn, &sh))
+		return NULL;
+	d->d_buf = buf;
+	d->d_size = size;
+	d->d_type = dtype;
+	d->d_align = align;
+	d->d_version = EV_CURRENT;
+	sh.sh_name = (GElf_Word)name;
+	sh.sh_type = type;
+	sh.sh_flags = flags;
+	sh.sh_addralign = align;
+	sh.sh_size = size;
+	return gelf_update_shdr(scn, &sh) ? scn : NULL;
+}
+
+int layout_pad_object(const char *path, const char *like, const size_t sizes[4])
+{
+	elf_version(EV_CURRENT);
+	int lfd = open(like, O_RDONLY | O_CLOEXEC);
+	Elf *le = lfd >= 0 ? elf_begin(lfd, ELF_C_READ, NULL) : NULL;
+	GElf_Ehdr lh;
+	int cls = le ? gelf_getclass(le) : ELFCLASSNONE;
+	if (!le || elf_kind(le) != ELF_K_ELF || !gelf_getehdr(le, &lh) || cls == ELFCLASSNONE) {
+		error("layout: '%s' is not an ELF object to shape padding objects after", like);
+		if (le)
+			elf_end(le);
+		if (lfd >= 0)
+			close(lfd);
+		return -1;
+	}
+	elf_end(le);
+	close(lfd);
+
+	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		error("layout: cannot create '%s': %s", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	int ok = 0;
+	Elf *e = elf_begin(fd, ELF_C_WRITE, NULL);
+	GElf_Ehdr eh;
+	char shstr[128];
+	size_t shlen = 1;
+	shstr[0] = '\0';
+	static char strtab[1];
+	unsigned char *bufs[3] = { NULL, NULL, NULL };
+	GElf_Sym null_sym;
+	memset(&null_sym, 0, sizeof(null_sym));
+	unsigned char symbuf[sizeof(Elf64_Sym)];
+	if (!e || !gelf_newehdr(e, cls) || !gelf_getehdr(e, &eh))
+		goto out;
+	eh.e_ident[EI_DATA] = lh.e_ident[EI_DATA];
+	eh.e_ident[EI_OSABI] = lh.e_ident[EI_OSABI];
+	eh.e_ident[EI_ABIVERSION] = lh.e_ident[EI_ABIVERSION];
+	eh.e_type = ET_REL;
+	eh.e_machine = lh.e_machine;
+	eh.e_version = EV_CURRENT;
+	eh.e_flags = lh.e_flags;
+	if (!gelf_update_ehdr(e, &eh))
+		goto out;
+	static const GElf_Xword flags[4] = { SHF_ALLOC | SHF_EXECINSTR, SHF_ALLOC | SHF_WRITE, SHF_ALLOC,
+					     SHF_ALLOC | SHF_WRITE };
+	int x86 = lh.e_machine == EM_X86_64 || lh.e_machine == EM_386;
+	for (int s = 0; s < 4; s++) {
+		if (!sizes[s])
+			continue;
+		size_t name = add_name(shstr, &shlen, pad_names[s]);
+		if (s == 3) {
+			if (!new_section(e, name, SHT_NOBITS, flags[s], 8, NULL, sizes[s], ELF_T_BYTE))
+				goto out;
+			continue;
+		}
+		bufs[s] = xcalloc(1, sizes[s]);
+		if (s == 0 && x86)
+			memset(bufs[s], 0xcc, sizes[s]);	/* int3: never meant to run */
+		if (!new_section(e, name, SHT_PROGBITS, flags[s], s == 0 ? 16 : 8, bufs[s], sizes[s], ELF_T_BYTE))
+			goto out;
+	}
+	size_t gnustack = add_name(shstr, &shlen, ".note.GNU-stack");
+	if (!new_section(e, gnustack, SHT_PROGBITS, 0, 1, NULL, 0, ELF_T_BYTE))
+		goto out;
+	size_t strtab_name = add_name(shstr, &shlen, ".strtab");
+	Elf_Scn *strscn = new_section(e, strtab_name, SHT_STRTAB, 0, 1, strtab, 1, ELF_T_BYTE);
+	if (!strscn)
+		goto out;
+	size_t symtab_name = add_name(shstr, &shlen, ".symtab");
+	size_t symsize = gelf_fsize(e, ELF_T_SYM, 1, EV_CURRENT);
+	memset(symbuf, 0, sizeof(symbuf));
+	Elf_Scn *symscn = new_section(e, symtab_name, SHT_SYMTAB, 0, cls == ELFCLASS64 ? 8 : 4, symbuf, symsize,
+				      ELF_T_SYM);
+	GElf_Shdr sh;
+	if (!symscn || !gelf_getshdr(symscn, &sh))
+		goto out;
+	sh.sh_link = (GElf_Word)elf_ndxscn(strscn);
+	sh.sh_info = 1;		/* one local symbol: the null one */
+	sh.sh_entsize = symsize;
+	if (!gelf_update_shdr(symscn, &sh))
+		goto out;
+	size_t shstr_name = add_name(shstr, &shlen, ".shstrtab");
+	Elf_Scn *shscn = new_section(e, shstr_name, SHT_STRTAB, 0, 1, shstr, shlen, ELF_T_BYTE);
+	if (!shscn || !gelf_getehdr(e, &eh))
+		goto out;
+	eh.e_shstrndx = (GElf_Half)elf_ndxscn(shscn);
+	if (!gelf_update_ehdr(e, &eh))
+		goto out;
+	if (elf_update(e, ELF_C_WRITE) < 0)
+		goto out;
+	ok = 1;
+out:
+	if (!ok)
+		error("layout: cannot write the padding object '%s': %s", path, elf_errmsg(-1));
+	if (e)
+		elf_end(e);
+	for (int s = 0; s < 3; s++)
+		free(bufs[s]);
+	if (close(fd) < 0 && ok) {
+		error("layout: cannot write '%s': %s", tmp, strerror(errno));
+		ok = 0;
+	}
+	if (ok && rename(tmp, path) < 0) {
+		error("layout: cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+		ok = 0;
+	}
+	if (!ok)
+		unlink(tmp);
+	free(tmp);
+	return ok ? 0 : -1;
+}
+
+/* ---- head objects ----------------------------------------------------------- */
+
+/* scripts/head-object-list.txt of the kernel source: the objects kbuild links first. */
+static void head_objects(const char *srcdir, struct strvec *out)
+{
+	char *dir = NULL;
+	if (srcdir && *srcdir) {
+		dir = xstrdup(srcdir);
+	} else {
+		char link[4096];
+		ssize_t n = readlink("source", link, sizeof(link) - 1);	/* O= build: kbuild's link to the source */
+		if (n > 0) {
+			link[n] = '\0';
+			dir = xstrdup(link);
+		} else {
+			dir = xstrdup(".");
+		}
+	}
+	char *path = xasprintf("%s/scripts/head-object-list.txt", dir);
+	char *buf;
+	size_t len;
+	if (read_file(path, &buf, &len) == 0) {
+		for (char *line = buf, *next; line && *line; line = next) {
+			next = strchr(line, '\n');
+			if (next)
+				*next++ = '\0';
+			line += strspn(line, " \t");
+			size_t n = strcspn(line, " \t#");
+			if (n && line[0] != '#') {
+				line[n] = '\0';
+				strvec_push(out, line);
+			}
+		}
+		free(buf);
+	}
+	free(path);
+	free(dir);
+}
+
+static int in_list(const struct strvec *l, const char *p)
+{
+	if (starts_with(p, "./"))
+		p += 2;
+	for (size_t i = 0; i < l->nr; i++)
+		if (strcmp(l->v[i], p) == 0)
+			return 1;
+	return 0;
+}
+
+/* ---- rewriting the call ----------------------------------------------------- */
+
+enum linker { LD_GNU, LD_LLD, LD_MOLD };
+
+static enum linker linker_of(const char *path)
+{
+	const char *b = path_basename(path);
+	if (strstr(b, "mold"))
+		return LD_MOLD;
+	if (strstr(b, "lld"))
+		return LD_LLD;
+	return LD_GNU;
+}
+
+static const char *const linker_names[] = { "GNU ld", "ld.lld", "mold" };
+
+/* A final link: the linker's own option, if it has one. */
+static int layout_by_linker(const struct layout_req *req, uint64_t seed, struct strvec *argv, json_t *rec)
+{
+	enum linker ld = linker_of(argv->v[0]);
+	char *opt = NULL;
+	int v[3] = { 0, 0, 0 };
+	switch (req->kind) {
+	case LAYOUT_PAD:
+		if (ld == LD_LLD && tool_version(argv->v[0], v) == 0 && v[0] >= 20)
+			opt = xasprintf("--randomize-section-padding=%llu", (unsigned long long)seed);
+		else
+			return error("%s: rule '%s': layout = pad: %s %s has no --randomize-section-padding (lld >= 20); "
+				     "kshim pads by itself only at 'ld -r' steps (kbuild's vmlinux.o)",
+				     req->at, req->rule, argv->v[0], ld == LD_LLD ? "(lld < 20)" : "");
+		break;
+	case LAYOUT_SHUFFLE:
+	case LAYOUT_REVERSE:
+		if (ld == LD_LLD) {
+			opt = req->kind == LAYOUT_REVERSE ? xasprintf("--shuffle-sections=%s=-1", req->glob ? req->glob : "*")
+				: xasprintf("--shuffle-sections=%s=%llu", req->glob ? req->glob : "*", (unsigned long long)seed);
+		} else if (ld == LD_MOLD && !req->glob) {
+			opt = req->kind == LAYOUT_REVERSE ? xstrdup("--reverse-sections")
+				: xasprintf("--shuffle-sections=%llu", (unsigned long long)seed);
+		} else {
+			return error("%s: rule '%s': layout = %s%s%s: %s cannot do that in a final link%s", req->at, req->rule,
+				     layout_kind_str(req->kind), req->glob ? ":" : "", req->glob ? req->glob : "",
+				     linker_names[ld], ld == LD_MOLD ? " (mold shuffles all sections: no GLOB)" : "");
+		}
+		break;
+	}
+	strvec_push(argv, opt);
+	json_object_set_new(rec, "method", json_string("linker"));
+	json_object_set_new(rec, "option", json_string(opt));
+	free(opt);
+	return 0;
+}
+
+static int remove_stale_pads(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	for (struct dirent *de; (de = readdir(d));)
+		if (starts_with(de->d_name, "pad-") && ends_with(de->d_name, ".o"))
+			unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+	return 0;
+}
+
+/* The seed's choices at an ld -r step, done by kshim: any linker. */
+static int layout_by_kshim(const struct layout_req *req, uint64_t seed, const char *output, const char *log_dir,
+			   const char *srcdir, struct strvec *argv, json_t *rec)
+{
+	struct cmdline cl;
+	cmdline_parse(&cl, FAM_GNULD, argv->v);
+	struct strvec members = STRVEC_INIT;
+	/* per argv element: -1 untouched, else the index of its first member */
+	size_t *first = xcalloc(argv->nr + 1, sizeof(*first)), *count = xcalloc(argv->nr + 1, sizeof(*count));
+	int whole = 0, ret = -1, narchives = 0;
+	for (size_t i = 1; i < cl.nr; i++) {
+		const struct arg *a = &cl.args[i];
+		const char *el = cl.argv.v[a->index];
+		if (a->is_option) {
+			if (strcmp(el, "--whole-archive") == 0 || strcmp(el, "-whole-archive") == 0)
+				whole = 1;
+			else if (strcmp(el, "--no-whole-archive") == 0 || strcmp(el, "-no-whole-archive") == 0)
+				whole = 0;
+			continue;
+		}
+		if (!whole || !a->value)
+			continue;
+		size_t before = members.nr;
+		if (thin_archive_members(a->value, &members)) {
+			first[a->index] = before + 1;	/* 0 = untouched */
+			count[a->index] = members.nr - before;
+			narchives++;
+		}
+	}
+	if (cl.expanded) {
+		/* the argv came from an @file: rewrite the expanded one */
+		strvec_clear(argv);
+		strvec_pushv(argv, cl.argv.v);
+	}
+	if (!narchives || members.nr == 0) {
+		error("%s: rule '%s': layout = %s at 'ld -r' needs a thin archive under --whole-archive "
+		      "(kbuild's vmlinux.a); this call has none", req->at, req->rule, layout_kind_str(req->kind));
+		goto out;
+	}
+
+	struct strvec heads = STRVEC_INIT;
+	head_objects(srcdir, &heads);
+	size_t nhead = 0;
+	while (nhead < members.nr && in_list(&heads, members.v[nhead]))
+		nhead++;
+	strvec_clear(&heads);
+
+	size_t n = members.nr;
+	size_t *order = xmalloc(n * sizeof(*order));
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	char **pad_before = xcalloc(n + 1, sizeof(*pad_before));
+	uint64_t state = seed;
+	size_t npads = 0, bytes[4] = { 0, 0, 0, 0 };
+	if (req->kind == LAYOUT_PAD) {
+		char hex[SHA256_HEX_LEN + 1];
+		char cwd[4096];
+		char *abs = output[0] == '/' || !getcwd(cwd, sizeof(cwd)) ? xstrdup(output) : xasprintf("%s/%s", cwd, output);
+		sha256_hex(abs, strlen(abs), hex);
+		free(abs);
+		hex[16] = '\0';
+		char *dir = xasprintf("%s/layout/%s", log_dir, hex);
+		if (mkdir_p(dir, 0755) < 0) {
+			error("%s: rule '%s': cannot create '%s' for padding objects: %s", req->at, req->rule, dir,
+			      strerror(errno));
+			free(dir);
+			goto pads_out;
+		}
+		remove_stale_pads(dir);
+		size_t g0 = nhead > 0 ? nhead : 1;
+		/* a seed always changes something: if no gap before the drawn one got a pad, it gets one */
+		size_t forced = g0 < n ? g0 + (size_t)(layout_rand(&state) % (n - g0)) : n;
+		for (size_t g = g0; g < n; g++) {
+			size_t sizes[4];
+			if (!pad_sizes(&state, sizes) && !(g == forced && npads == 0 && pad_force(&state, sizes)))
+				continue;
+			char *p = xasprintf("%s/pad-%05zu.o", dir, g);
+			if (layout_pad_object(p, members.v[0], sizes) < 0) {
+				error("%s: rule '%s': not linking with a partial layout", req->at, req->rule);
+				free(p);
+				free(dir);
+				goto pads_out;
+			}
+			pad_before[g] = p;
+			npads++;
+			for (int s = 0; s < 4; s++)
+				bytes[s] += sizes[s];
+		}
+		free(dir);
+	} else {
+		/* the members that move: after the heads, matching the glob */
+		size_t *movable = xmalloc(n * sizeof(*movable)), m = 0;
+		for (size_t i = nhead; i < n; i++)
+			if (!req->glob || glob_match(req->glob, members.v[i]))
+				movable[m++] = i;
+		size_t *perm = xmalloc((m ? m : 1) * sizeof(*perm));
+		for (size_t i = 0; i < m; i++)
+			perm[i] = movable[req->kind == LAYOUT_REVERSE ? m - 1 - i : i];
+		if (req->kind == LAYOUT_SHUFFLE)
+			for (size_t i = m; i > 1; i--) {	/* Fisher-Yates */
+				size_t j = (size_t)(layout_rand(&state) % i);
+				size_t t = perm[i - 1];
+				perm[i - 1] = perm[j];
+				perm[j] = t;
+			}
+		for (size_t i = 0; i < m; i++)
+			order[movable[i]] = perm[i];
+		json_object_set_new(rec, "moved", json_integer((json_int_t)m));
+		free(movable);
+		free(perm);
+	}
+
+	struct strvec out = STRVEC_INIT;
+	strvec_push(&out, argv->v[0]);
+	for (size_t i = 1; i < argv->nr; i++) {
+		if (!first[i]) {
+			strvec_push(&out, argv->v[i]);
+			continue;
+		}
+		for (size_t k = first[i] - 1; k < first[i] - 1 + count[i]; k++) {
+			if (pad_before[k])
+				strvec_push(&out, pad_before[k]);
+			strvec_push(&out, members.v[order[k]]);
+		}
+	}
+	strvec_clear(argv);
+	strvec_move(argv, &out);
+
+	json_object_set_new(rec, "method", json_string(req->kind == LAYOUT_PAD ? PAD_METHOD : "order-v1"));
+	json_object_set_new(rec, "members", json_integer((json_int_t)n));
+	json_object_set_new(rec, "heads", json_integer((json_int_t)nhead));
+	if (req->kind == LAYOUT_PAD) {
+		json_object_set_new(rec, "pads", json_integer((json_int_t)npads));
+		json_t *b = json_object();
+		for (int s = 0; s < 4; s++)
+			json_object_set_new(b, pad_names[s], json_integer((json_int_t)bytes[s]));
+		json_object_set_new(rec, "pad_bytes", b);
+	}
+	ret = 0;
+pads_out:
+	for (size_t i = 0; i <= n; i++)
+		free(pad_before[i]);
+	free(pad_before);
+	free(order);
+out:
+	free(first);
+	free(count);
+	strvec_clear(&members);
+	cmdline_release(&cl);
+	return ret;
+}
+
+int layout_apply(const struct layout_req *req, uint64_t seed, int relocatable, const char *output,
+		 const char *log_dir, const char *srcdir, struct strvec *argv, json_t **rec)
+{
+	json_t *r = json_object();
+	json_object_set_new(r, "seed", json_integer((json_int_t)seed));
+	json_object_set_new(r, "kind", json_string(layout_kind_str(req->kind)));
+	if (req->glob)
+		json_object_set_new(r, "glob", json_bytes(req->glob));
+	json_object_set_new(r, "rule", json_string(req->rule));
+	json_object_set_new(r, "at", json_bytes(req->at));
+	int ret = 0;
+	if (seed == 0)
+		json_object_set_new(r, "method", json_string("none"));
+	else if (relocatable)
+		ret = layout_by_kshim(req, seed, output ? output : "a.out", log_dir, srcdir, argv, r);
+	else
+		ret = layout_by_linker(req, seed, argv, r);
+	if (ret < 0) {
+		json_decref(r);
+		r = NULL;
+	}
+	*rec = r;
+	return ret;
+}

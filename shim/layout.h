@@ -1,0 +1,78 @@
+/*
+ * layout: seeded, reproducible perturbation of a link's layout.
+ *
+ * A rule action "layout = pad | shuffle[:GLOB] | reverse" marks ld calls;
+ * the seed comes from KSHIM_SEED (or [layout] seed in the config). Seed 0,
+ * or no seed, changes nothing: the call runs exactly as without the rule.
+ *
+ * Where it acts:
+ *  - at an "ld -r" step (kbuild's vmlinux.o), kshim does it itself, with any
+ *    linker: the thin archives named under --whole-archive are expanded into
+ *    their members, the head objects (scripts/head-object-list.txt of the
+ *    kernel source, when there is one) stay first, and then
+ *      pad      inserts seeded padding objects between members: relocatable
+ *               ELF files (written with libelf) with plain .text, .data,
+ *               .rodata and .bss only, never sections whose addresses code
+ *               computes with (initcalls, tables, .init.*, ...);
+ *      shuffle  permutes the members (those whose path matches GLOB);
+ *      reverse  reverses them.
+ *  - at other links, the linker's own option: lld >= 20
+ *    --randomize-section-padding=SEED, lld --shuffle-sections=GLOB=SEED
+ *    (GLOB=-1 to reverse), mold --shuffle-sections=SEED / --reverse-sections.
+ *    A linker without the option is an error, never a silent no-op.
+ *
+ * The same seed and the same inputs give the same argv and the same bytes:
+ * the padding objects are a function of the seed alone (splitmix64, below;
+ * "pad-v1"), written to <log dir>/layout/<digest of the output path>/.
+ */
+#ifndef KSHIM_LAYOUT_H
+#define KSHIM_LAYOUT_H
+
+#include "strvec.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+enum layout_kind { LAYOUT_PAD, LAYOUT_SHUFFLE, LAYOUT_REVERSE };
+
+struct layout_req {
+	enum layout_kind kind;
+	char *glob;		/* shuffle: which members (NULL: all) */
+	char *rule;		/* the rule that asked, and where: for messages and the record */
+	char *at;		/* "file:line" */
+};
+
+/* Parse an action value ("pad", "shuffle", "shuffle:*.o", "reverse"); -1 with *why. */
+int layout_parse(const char *value, enum layout_kind *kind, char **glob, const char **why);
+const char *layout_kind_str(enum layout_kind k);
+
+/*
+ * The seed: KSHIM_SEED, else cfg_value ([layout] seed), else 0. A value that
+ * is not a decimal number is an error (-1, printed with its origin).
+ */
+int layout_seed(const char *cfg_value, const char *cfg_origin, uint64_t *seed);
+
+/* splitmix64: the documented generator behind every seeded choice. */
+uint64_t layout_rand(uint64_t *state);
+
+/* Members of a thin archive, paths as the linker sees them (recursively); 0 if path is not one. */
+int thin_archive_members(const char *path, struct strvec *out);
+
+/*
+ * Rewrite argv (argv[0] = the linker that runs) for req and seed. relocatable:
+ * the call is "ld -r". log_dir: where padding objects go. srcdir: the kernel
+ * source tree (head objects), or NULL to look for one ("source" link in the
+ * cwd, or the cwd). On success returns 0 and *rec describes what was done
+ * (seed, method, counts); on error prints "at: rule NAME: ..." and returns -1.
+ */
+int layout_apply(const struct layout_req *req, uint64_t seed, int relocatable, const char *output,
+		 const char *log_dir, const char *srcdir, struct strvec *argv, json_t **rec);
+
+/*
+ * Write a padding object to path (atomically), shaped like the ELF object
+ * like (class, byte order, machine, flags), with sizes[] bytes of .text,
+ * .data, .rodata and .bss (0: no such section). Exposed for tests.
+ */
+int layout_pad_object(const char *path, const char *like, const size_t sizes[4]);
+
+#endif
