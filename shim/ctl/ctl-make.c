@@ -252,6 +252,10 @@ int cmd_make(struct ctl *ctl, int argc, char **argv)
 				  "build_dir", build_dir, "argv", argv_json);
 	if (src_dir)
 		json_object_set_new(start, "src_dir", json_string(src_dir));	/* make -C SRC O=BUILD */
+	json_t *make_args = json_array();	/* the caller's, for kshimctl sweep and replay */
+	for (int i = 0; i < margc; i++)
+		json_array_append_new(make_args, json_bytes(margv[i]));
+	json_object_set_new(start, "make_args", make_args);
 	append_event(&w, start);
 	fprintf(stderr, "kshimctl: build %s, log in %s\n", id, log_dir);
 

@@ -97,6 +97,8 @@ const char *ctl_src_dir_of(const struct ctl *ctl, const char *build);
 int cmd_diff(struct ctl *ctl, int argc, char **argv);
 int cmd_pin(struct ctl *ctl, int argc, char **argv);
 int cmd_bundle(struct ctl *ctl, int argc, char **argv);
+int cmd_sweep(struct ctl *ctl, int argc, char **argv);
+int cmd_replay(struct ctl *ctl, int argc, char **argv);
 /* The manifest of a build (see ctl-fingerprint.c); new reference. */
 json_t *build_manifest(const struct ctl *ctl, const char *build);
 
