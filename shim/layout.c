@@ -400,7 +400,7 @@ static int layout_by_linker(const struct layout_req *req, uint64_t seed, struct 
 			opt = xasprintf("--randomize-section-padding=%llu", (unsigned long long)seed);
 		else
 			return error("%s: rule '%s': layout = pad: %s %s has no --randomize-section-padding (lld >= 20); "
-				     "kshim pads by itself only at 'ld -r' steps (kbuild's vmlinux.o)",
+				     "kshim pads by itself only at 'ld -r' steps and links of a thin archive (kbuild's vmlinux.a)",
 				     req->at, req->rule, argv->v[0], ld == LD_LLD ? "(lld < 20)" : "");
 		break;
 	case LAYOUT_SHUFFLE:
@@ -437,6 +437,18 @@ static int remove_stale_pads(const char *dir)
 	return 0;
 }
 
+/* Is el --whole-archive or --no-whole-archive? Then *whole follows it. */
+static int whole_archive_option(const char *el, int *whole)
+{
+	if (strcmp(el, "--whole-archive") == 0 || strcmp(el, "-whole-archive") == 0)
+		*whole = 1;
+	else if (strcmp(el, "--no-whole-archive") == 0 || strcmp(el, "-no-whole-archive") == 0)
+		*whole = 0;
+	else
+		return 0;
+	return 1;
+}
+
 /* The seed's choices at an ld -r step, done by kshim: any linker. */
 static int layout_by_kshim(const struct layout_req *req, uint64_t seed, const char *output, const char *log_dir,
 			   const char *srcdir, struct strvec *argv, json_t *rec)
@@ -451,10 +463,7 @@ static int layout_by_kshim(const struct layout_req *req, uint64_t seed, const ch
 		const struct arg *a = &cl.args[i];
 		const char *el = cl.argv.v[a->index];
 		if (a->is_option) {
-			if (strcmp(el, "--whole-archive") == 0 || strcmp(el, "-whole-archive") == 0)
-				whole = 1;
-			else if (strcmp(el, "--no-whole-archive") == 0 || strcmp(el, "-no-whole-archive") == 0)
-				whole = 0;
+			whole_archive_option(el, &whole);
 			continue;
 		}
 		if (!whole || !a->value)
@@ -589,6 +598,32 @@ out:
 	return ret;
 }
 
+/* Does the call link a thin archive under --whole-archive (kbuild's vmlinux.a)? */
+static int links_whole_thin_archive(const struct strvec *argv)
+{
+	struct cmdline cl;
+	cmdline_parse(&cl, FAM_GNULD, argv->v);
+	int whole = 0, found = 0;
+	for (size_t i = 1; i < cl.nr && !found; i++) {
+		const struct arg *a = &cl.args[i];
+		const char *el = cl.argv.v[a->index];
+		if (a->is_option) {
+			whole_archive_option(el, &whole);
+			continue;
+		}
+		if (whole && a->value) {
+			char magic[8];
+			int fd = open(a->value, O_RDONLY | O_CLOEXEC);
+			found = fd >= 0 && read(fd, magic, sizeof(magic)) == (ssize_t)sizeof(magic) &&
+				memcmp(magic, "!<thin>\n", 8) == 0;
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+	cmdline_release(&cl);
+	return found;
+}
+
 int layout_apply(const struct layout_req *req, uint64_t seed, int relocatable, const char *output,
 		 const char *log_dir, const char *srcdir, struct strvec *argv, json_t **rec)
 {
@@ -602,7 +637,7 @@ int layout_apply(const struct layout_req *req, uint64_t seed, int relocatable, c
 	int ret = 0;
 	if (seed == 0)
 		json_object_set_new(r, "method", json_string("none"));
-	else if (relocatable)
+	else if (relocatable || links_whole_thin_archive(argv))
 		ret = layout_by_kshim(req, seed, output ? output : "a.out", log_dir, srcdir, argv, r);
 	else
 		ret = layout_by_linker(req, seed, argv, r);

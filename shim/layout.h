@@ -6,8 +6,11 @@
  * or no seed, changes nothing: the call runs exactly as without the rule.
  *
  * Where it acts:
- *  - at an "ld -r" step (kbuild's vmlinux.o), kshim does it itself, with any
- *    linker: the thin archives named under --whole-archive are expanded into
+ *  - at a link of a thin archive under --whole-archive (kbuild's vmlinux.a:
+ *    the "ld -r" that makes vmlinux.o, and the final vmlinux links, which
+ *    read vmlinux.a unless LTO or IBT make them read vmlinux.o) and at any
+ *    "ld -r", kshim does it itself, with any linker: those archives are
+ *    expanded into
  *    their members, the head objects (scripts/head-object-list.txt of the
  *    kernel source, when there is one) stay first, and then
  *      pad      inserts seeded padding objects between members: relocatable
@@ -16,6 +19,9 @@
  *               computes with (initcalls, tables, .init.*, ...);
  *      shuffle  permutes the members (those whose path matches GLOB);
  *      reverse  reverses them.
+ *    Padding only plain sections is what makes this safe in a final link
+ *    whose linker script computes with addresses (x86's vmlinux.lds), where
+ *    lld's own --randomize-section-padding breaks it.
  *  - at other links, the linker's own option: lld >= 20
  *    --randomize-section-padding=SEED, lld --shuffle-sections=GLOB=SEED
  *    (GLOB=-1 to reverse), mold --shuffle-sections=SEED / --reverse-sections.

@@ -262,15 +262,18 @@ static json_t *file_tail(const char *path, int n)
 	return a;
 }
 
-/* First line of the make output that says error, else its last line. */
-static char *build_error_reason(const char *logpath)
+/*
+ * Lines of a file, without their line ends, empty ones skipped: the first
+ * line containing first_of (any of its '|'-separated words), else the last
+ * line containing last_of (NULL: any line). Heap string or NULL.
+ */
+static char *pick_line(const char *path, const char *first_of, const char *last_of)
 {
-	char *buf;
+	char *buf, *first = NULL, *last = NULL;
 	size_t len;
-	if (read_file(logpath, &buf, &len) < 0)
-		return xstrdup("make failed");
-	char *reason = NULL, *last = NULL;
-	for (char *line = buf, *next; line < buf + len; line = next) {
+	if (read_file(path, &buf, &len) < 0)
+		return NULL;
+	for (char *line = buf, *next; line < buf + len && !first; line = next) {
 		next = memchr(line, '\n', (size_t)(buf + len - line));
 		next = next ? next + 1 : buf + len;
 		size_t n = (size_t)(next - line);
@@ -278,28 +281,98 @@ static char *build_error_reason(const char *logpath)
 			n--;
 		if (!n)
 			continue;
-		free(last);
-		last = xstrndup(line, n);
-		if (!reason && (strstr(last, "error:") || strstr(last, "Error ") || strstr(last, "ERROR:")))
-			reason = xstrdup(last);
+		char *l = xstrndup(line, n);
+		for (const char *w = first_of; w && *w && !first; w += strcspn(w, "|"), w += *w == '|') {
+			char *word = xstrndup(w, strcspn(w, "|"));
+			if (strstr(l, word))
+				first = xstrdup(l);
+			free(word);
+		}
+		if (!last_of || strstr(l, last_of)) {
+			free(last);
+			last = l;
+		} else {
+			free(l);
+		}
 	}
 	free(buf);
-	if (reason) {
+	if (first) {
 		free(last);
-		return reason;
+		return first;
 	}
-	return last ? last : xstrdup("make failed");
+	return last;
+}
+
+/* First line of the make output that says error, else its last line. */
+static char *build_error_reason(const char *logpath)
+{
+	char *r = pick_line(logpath, "error:|Error |ERROR:", NULL);
+	return r ? r : xstrdup("make failed");
+}
+
+/* The last line of a test's output that says FAIL (the oracle's verdict), or NULL. */
+static char *verdict_line(const char *path)
+{
+	return pick_line(path, NULL, "FAIL");
 }
 
 /* ---- one seed ------------------------------------------------------------------ */
 
+static int written_since(const char *dir, const char *path, double t0)
+{
+	char *p = path[0] == '/' ? xstrdup(path) : path_join(dir, path);
+	struct stat st;
+	int r = stat(p, &st) == 0 && (double)st.st_mtim.tv_sec + (double)st.st_mtim.tv_nsec / 1e9 >= t0;
+	free(p);
+	return r;
+}
+
+/*
+ * Is this compile downstream of the link, i.e. does it read a file the relink
+ * wrote (x86's boot wrapper: misc.c includes voffset.h made from vmlinux,
+ * piggy.S holds the compressed vmlinux, header.S includes zoffset.h)? Its
+ * inputs, then the dependencies kbuild listed in the object's .cmd file.
+ */
+static int compile_downstream(const json_t *r, double t0)
+{
+	const char *cwd = rec_str(r, "cwd");
+	const json_t *ins = json_object_get(r, "inputs"), *outs = json_object_get(r, "outputs");
+	int down = 0;
+	for (size_t i = 0; cwd && !down && i < json_array_size(ins); i++) {
+		char *p = json_bytes_decode(json_array_get(ins, i));
+		down = p && written_since(cwd, p, t0);
+		free(p);
+	}
+	char *out = cwd && !down && json_array_size(outs) ? json_bytes_decode(json_array_get(outs, 0)) : NULL;
+	if (out) {
+		const char *base = path_basename(out);
+		char *cmd = xasprintf("%.*s.%s.cmd", (int)(base - out), out, base), *buf;
+		char *path = path_join(cwd, cmd);
+		size_t len;
+		if (read_file(path, &buf, &len) == 0) {
+			char *deps = strstr(buf, "\ndeps_");
+			for (char *tok = deps ? strtok(deps, " \t\n\\") : NULL; tok && !down; tok = strtok(NULL, " \t\n\\")) {
+				if (starts_with(tok, "deps_") || starts_with(tok, "$(") || strchr(tok, ')') || !strcmp(tok, ":="))
+					continue;
+				down = written_since(cwd, tok, t0);
+			}
+			free(buf);
+		}
+		free(path);
+		free(cmd);
+		free(out);
+	}
+	return down;
+}
+
 /* What the log says about build id (records after offset): compiles, link time, layout digests, link outputs. */
-static void scan_relink(const struct tree *t, const char *id, off_t offset, json_t *res, struct strvec *link_outs)
+static void scan_relink(const struct tree *t, const char *id, off_t offset, double t0, json_t *res,
+			struct strvec *link_outs)
 {
 	char *path = path_join(t->log_dir, LOG_FILE);
 	struct log_reader rd;
-	long compiles = 0, links = 0;
-	double link_wall = 0;
+	long compiles = 0, downstream = 0, links = 0;
+	double link_wall = 0, chain_start = 0, chain_end = 0;
 	json_t *layout = json_object(), *compiled = json_array();
 	if (log_reader_open(&rd, path) == 0) {
 		rd.quiet = 1;
@@ -315,13 +388,19 @@ static void scan_relink(const struct tree *t, const char *id, off_t offset, json
 			const char *cwd = rec_str(r, "cwd");
 			if ((strcmp(role, "cc") == 0 || strcmp(role, "hostcc") == 0) &&
 			    (strcmp(mode, "compile") == 0 || strcmp(mode, "assemble") == 0)) {
-				compiles++;
-				if (json_array_size(compiled) < 10 && json_array_size(outs))
-					json_array_append(compiled, json_array_get(outs, 0));
+				if (compile_downstream(r, t0)) {
+					downstream++;
+				} else {
+					compiles++;
+					if (json_array_size(compiled) < 10 && json_array_size(outs))
+						json_array_append(compiled, json_array_get(outs, 0));
+				}
 			}
 			if (strcmp(mode, "link") == 0 || strcmp(mode, "relocatable") == 0) {
 				links++;
 				link_wall += rec_num(r, "wall");
+				if (rec_num(r, "end") > chain_end)
+					chain_end = rec_num(r, "end");
 				for (size_t k = 0; k < json_array_size(outs); k++) {
 					char *p = json_bytes_decode(json_array_get(outs, k));
 					char *key = p && cwd ? output_key(cwd, p, t->build_dir) : NULL;
@@ -332,6 +411,8 @@ static void scan_relink(const struct tree *t, const char *id, off_t offset, json
 				}
 			}
 			const json_t *lay = json_object_get(r, "layout");
+			if (lay && (!chain_start || rec_num(r, "start") < chain_start))
+				chain_start = rec_num(r, "start");
 			if (lay && json_array_size(outs) && cwd) {
 				char *p = json_bytes_decode(json_array_get(outs, 0));
 				char *key = p ? output_key(cwd, p, t->build_dir) : NULL;
@@ -354,8 +435,12 @@ static void scan_relink(const struct tree *t, const char *id, off_t offset, json
 		json_object_set_new(res, "compiled", compiled);
 	else
 		json_decref(compiled);
+	json_object_set_new(res, "downstream_compiles", json_integer(downstream));
 	json_object_set_new(res, "links", json_integer(links));
-	json_object_set_new(json_object_get(res, "seconds"), "links", json_real(round(link_wall * 1000) / 1000));
+	json_t *secs = json_object_get(res, "seconds");
+	json_object_set_new(secs, "links", json_real(round(link_wall * 1000) / 1000));
+	if (chain_start && chain_end > chain_start)	/* from the layout call to the last link: the link chain */
+		json_object_set_new(secs, "link_chain", json_real(round((chain_end - chain_start) * 1000) / 1000));
 	json_object_set_new(res, "layout", layout);
 }
 
@@ -465,13 +550,13 @@ static json_t *run_seed(const struct sweep *sw, const struct tree *t, uint64_t s
 	}
 	char *mlog = xasprintf("%s/seed-%s.make.log", sdir, sbuf);
 	int tmo;
-	double t0 = now_mono();
+	double t0 = now_mono(), t0_epoch = now_epoch();
 	int mst = run_logged(argv.v, t->cwd, mlog, &env, 0, &tmo);
 	json_object_set_new(json_object_get(res, "seconds"), "build", json_real(round((now_mono() - t0) * 1000) / 1000));
 	strvec_clear(&argv);
 
 	struct strvec keys = STRVEC_INIT;
-	scan_relink(t, id, offset, res, &keys);
+	scan_relink(t, id, offset, t0_epoch, res, &keys);
 	for (size_t i = 0; i < sw->layout_outputs.nr; i++)
 		strvec_push(&keys, sw->layout_outputs.v[i]);
 	json_object_set_new(res, "files", artifact_digests(t, &keys));
@@ -503,15 +588,11 @@ static json_t *run_seed(const struct sweep *sw, const struct tree *t, uint64_t s
 			free(why);
 		} else if (tst != 0) {
 			/* the test's own verdict line if it printed one (the QEMU oracle does), else its last line */
-			const json_t *why = json_array_size(tail) ? json_array_get(tail, json_array_size(tail) - 1) : NULL;
-			for (size_t i = 0; i < json_array_size(tail); i++) {
-				const char *l = json_string_value(json_array_get(tail, i));
-				if (l && strstr(l, "FAIL")) {
-					why = json_array_get(tail, i);
-					break;
-				}
-			}
-			json_object_set_new(res, "reason", why ? json_incref((json_t *)why) : json_sprintf("exit %d", tst));
+			char *why = verdict_line(tlog);
+			const json_t *last = json_array_size(tail) ? json_array_get(tail, json_array_size(tail) - 1) : NULL;
+			json_object_set_new(res, "reason", why ? json_bytes(why) : last ? json_incref((json_t *)last) :
+					    json_sprintf("exit %d", tst));
+			free(why);
 		}
 		json_object_set_new(res, "tail", tail);
 		json_object_set_new(res, "test_log", json_bytes(tlog));
