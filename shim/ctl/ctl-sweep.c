@@ -19,7 +19,12 @@
  * N-1 copies made of hard links under <log dir>/sweep/tree-K. The files a
  * relink writes (measured on the first seed: new inodes or changed times)
  * are real copies in each tree, so a tool that rewrites a file in place
- * (objtool, sorttable) never writes through a link into another tree.
+ * (objtool, sorttable) never writes through a link into another tree. A copy
+ * is worked on at the build directory's own path, bind-mounted there in a
+ * private mount namespace: kbuild's outputs name their directory (objtool's
+ * build, for one, would start over anywhere else), and the same path gives
+ * the same bytes. Every tree logs into its own .kshim; make and test logs and
+ * results go to the log directory of the sweep.
  */
 #include "ctl.h"
 #include "digest.h"
@@ -39,6 +44,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -49,9 +56,10 @@ extern char **environ;
 #define TAIL_LINES 10
 
 struct tree {
-	char *build_dir;	/* absolute */
-	char *log_dir;
+	char *build_dir;	/* absolute; for copies: the path they are mounted at (the build directory's) */
+	char *log_dir;		/* the tree's log, as seen where it runs */
 	char *cwd;		/* where make runs */
+	char *copy;		/* copies: where the tree really is (NULL for the build directory) */
 	struct strvec make_args;
 	pid_t worker;
 	uint64_t seed;
@@ -59,6 +67,7 @@ struct tree {
 
 struct sweep {
 	struct ctl *ctl;
+	char *sweep_dir;	/* <log dir>/sweep: per-seed logs and results, for every tree */
 	const char *test;	/* NULL: no test (replay) */
 	char *results_path;
 	json_t *results;
@@ -495,7 +504,7 @@ static char *self_kshimctl(void)
  * Relink tree t with seed, then run the test (if any). Returns the seed's
  * result object: result pass|fail|build-error, reason, tail, layout, files.
  */
-static json_t *run_seed(const struct sweep *sw, const struct tree *t, uint64_t seed)
+static json_t *run_seed(const struct sweep *sw, const struct tree *t, uint64_t seed, const char *sdir)
 {
 	json_t *res = json_object();
 	char sbuf[32];
@@ -505,10 +514,8 @@ static json_t *run_seed(const struct sweep *sw, const struct tree *t, uint64_t s
 	char host[256] = "?";
 	gethostname(host, sizeof(host) - 1);
 	json_object_set_new(res, "host", json_string(host));
-	json_object_set_new(res, "tree", json_bytes(t->build_dir));
+	json_object_set_new(res, "tree", json_bytes(t->copy ? t->copy : t->build_dir));
 
-	char *sdir = path_join(t->log_dir, "sweep");
-	mkdir_p(sdir, 0755);
 	for (size_t i = 0; i < sw->layout_outputs.nr; i++) {
 		char *p = path_join(t->build_dir, sw->layout_outputs.v[i]);
 		if (unlink(p) < 0 && errno != ENOENT)
@@ -595,17 +602,20 @@ static json_t *run_seed(const struct sweep *sw, const struct tree *t, uint64_t s
 			free(why);
 		}
 		json_object_set_new(res, "tail", tail);
-		json_object_set_new(res, "test_log", json_bytes(tlog));
+		char *shown = xasprintf("%s/seed-%s.test.log", sw->sweep_dir, sbuf);
+		json_object_set_new(res, "test_log", json_bytes(shown));
+		free(shown);
 		strvec_clear(&targv);
 		free(tlog);
 	} else {
 		json_object_set_new(res, "result", json_string("built"));
 	}
-	json_object_set_new(res, "make_log", json_bytes(mlog));
+	char *shown = xasprintf("%s/seed-%s.make.log", sw->sweep_dir, sbuf);
+	json_object_set_new(res, "make_log", json_bytes(shown));
+	free(shown);
 	strvec_clear(&env);
 	free(mlog);
 	free(id);
-	free(sdir);
 	return res;
 }
 
@@ -760,20 +770,6 @@ done:
 	return ret;
 }
 
-/* Replace the value old_dir by new_dir in make arguments (O=, -C). */
-static void retarget_args(const struct strvec *in, const char *old_dir, const char *new_dir, struct strvec *out)
-{
-	for (size_t i = 0; i < in->nr; i++) {
-		const char *a = in->v[i];
-		if (starts_with(a, "O=") && strcmp(a + 2, old_dir) == 0)
-			strvec_push_nodup(out, xasprintf("O=%s", new_dir));
-		else if (i > 0 && strcmp(in->v[i - 1], "-C") == 0 && strcmp(a, old_dir) == 0)
-			strvec_push(out, new_dir);
-		else
-			strvec_push(out, a);
-	}
-}
-
 /* Tree k: a hard-link copy of tree 0 in which every file of written is a real copy. */
 static int make_tree(struct sweep *sw, int k, const json_t *written)
 {
@@ -817,15 +813,24 @@ static int make_tree(struct sweep *sw, int k, const json_t *written)
 		free(from);
 		free(to);
 	}
-	t->build_dir = dir;
-	t->log_dir = path_join(dir, ".kshim");
-	mkdir_p(t->log_dir, 0755);
-	/* the cwd of make: the same place relative to the tree, or where it was (make -C / O= point into the tree) */
-	size_t n = strlen(t0->build_dir);
-	t->cwd = strncmp(t0->cwd, t0->build_dir, n) == 0 && (t0->cwd[n] == '/' || !t0->cwd[n]) ?
-		xasprintf("%s%s", dir, t0->cwd + n) : xstrdup(t0->cwd);
+	/* its own log; the project's rule files the reference applied come along (KSHIM_RULES) */
+	char *log_dir = path_join(dir, ".kshim"), *rules = path_join(log_dir, "sweep-rules");
+	mkdir_p(rules, 0755);
+	for (size_t i = 0; i < sw->extra_rules.nr && !ret; i++) {
+		char *to = path_join(rules, path_basename(sw->extra_rules.v[i]));
+		if (copy_file(sw->extra_rules.v[i], to) < 0)
+			ret = error("sweep: cannot copy the rule file '%s' into '%s'", sw->extra_rules.v[i], rules);
+		free(to);
+	}
+	free(rules);
+	free(log_dir);
+	t->copy = dir;
+	t->build_dir = xstrdup(t0->build_dir);
+	t->log_dir = path_join(t0->build_dir, ".kshim");
+	t->cwd = xstrdup(t0->cwd);
 	strvec_init(&t->make_args);
-	retarget_args(&t0->make_args, t0->build_dir, dir, &t->make_args);
+	for (size_t i = 0; i < t0->make_args.nr; i++)
+		strvec_push(&t->make_args, t0->make_args.v[i]);
 	strvec_clear(&rm);
 	strvec_clear(&cp);
 	free(log);
@@ -868,6 +873,37 @@ static void progress(struct sweep *sw, const json_t *res, size_t done, size_t to
 			sw->results_path);
 }
 
+static int write_id_map(const char *file, unsigned id)
+{
+	char buf[64];
+	int fd = open(file, O_WRONLY | O_CLOEXEC), n = snprintf(buf, sizeof(buf), "0 %u 1\n", id);
+	int ok = fd >= 0 && write(fd, buf, (size_t)n) == n;
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
+}
+
+/*
+ * In this process: a private mount namespace in which copy is mounted at
+ * at. As root, a mount namespace; otherwise in a user namespace of its own
+ * (Debian allows unprivileged ones). -1 with a message when neither works.
+ */
+static int mount_tree_at(const char *copy, const char *at)
+{
+	if (unshare(CLONE_NEWNS) < 0) {
+		uid_t uid = getuid();
+		gid_t gid = getgid();
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0 || write_id_map("/proc/self/setgroups", 0) < 0 ||
+		    write_id_map("/proc/self/uid_map", uid) < 0 || write_id_map("/proc/self/gid_map", gid) < 0)
+			return error("sweep: --jobs needs a private mount namespace (root, or unprivileged user "
+				     "namespaces): %s; use --jobs 1, or --emit", strerror(errno));
+	}
+	if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount(copy, at, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return error("sweep: cannot mount '%s' at '%s': %s", copy, at, strerror(errno));
+	return 0;
+}
+
 /* Run seed in a child process on tree k; the parent collects its result file. */
 static pid_t start_worker(struct sweep *sw, int k, uint64_t seed)
 {
@@ -875,8 +911,23 @@ static pid_t start_worker(struct sweep *sw, int k, uint64_t seed)
 	fflush(stderr);
 	pid_t pid = fork();
 	if (pid == 0) {
-		json_t *res = run_seed(sw, &sw->trees[k], seed);
-		char *p = xasprintf("%s/sweep/result-%llu.json", sw->trees[k].log_dir, (unsigned long long)seed);
+		struct tree *t = &sw->trees[k];
+		/* the sweep directory, reachable under the mount too: through an open descriptor */
+		int dfd = open(sw->sweep_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		char *sdir = dfd >= 0 ? xasprintf("/proc/self/fd/%d", dfd) : NULL;
+		if (!sdir || (t->copy && mount_tree_at(t->copy, t->build_dir) < 0))
+			_exit(3);
+		if (t->copy && sw->extra_rules.nr) {
+			/* the copies of the project's rule files (make_tree), as seen in the tree */
+			struct strvec in_tree = STRVEC_INIT;
+			for (size_t i = 0; i < sw->extra_rules.nr; i++)
+				strvec_push_nodup(&in_tree, xasprintf("%s/sweep-rules/%s", t->log_dir,
+								      path_basename(sw->extra_rules.v[i])));
+			strvec_clear(&sw->extra_rules);
+			strvec_move(&sw->extra_rules, &in_tree);
+		}
+		json_t *res = run_seed(sw, t, seed, sdir);
+		char *p = xasprintf("%s/result-%llu.json", sdir, (unsigned long long)seed);
 		int ret = write_json_atomic(p, res);
 		_exit(ret ? 1 : 0);
 	}
@@ -889,7 +940,7 @@ static pid_t start_worker(struct sweep *sw, int k, uint64_t seed)
 
 static json_t *collect_worker(struct sweep *sw, int k)
 {
-	char *p = xasprintf("%s/sweep/result-%llu.json", sw->trees[k].log_dir, (unsigned long long)sw->trees[k].seed);
+	char *p = xasprintf("%s/result-%llu.json", sw->sweep_dir, (unsigned long long)sw->trees[k].seed);
 	json_error_t jerr;
 	json_t *res = json_load_file(p, 0, &jerr);
 	if (!res) {
@@ -1033,12 +1084,14 @@ static void sweep_release(struct sweep *sw)
 		free(sw->trees[k].build_dir);
 		free(sw->trees[k].log_dir);
 		free(sw->trees[k].cwd);
+		free(sw->trees[k].copy);
 		strvec_clear(&sw->trees[k].make_args);
 	}
 	free(sw->trees);
 	strvec_clear(&sw->layout_outputs);
 	strvec_clear(&sw->extra_rules);
 	free(sw->results_path);
+	free(sw->sweep_dir);
 	json_decref(sw->results);
 }
 
@@ -1055,6 +1108,11 @@ static int sweep_setup(struct sweep *sw, const char *from, int argc, char **argv
 	if (!bdir || (!argc && !json_is_array(args))) {
 		error("sweep: build %s was not made by 'kshimctl make' (or by an older one): give the make arguments after --",
 		      build);
+		return 2;
+	}
+	sw->sweep_dir = path_join(sw->ctl->dir, "sweep");
+	if (mkdir_p(sw->sweep_dir, 0755) < 0) {
+		error("sweep: cannot create '%s': %s", sw->sweep_dir, strerror(errno));
 		return 2;
 	}
 	sw->trees = xcalloc((size_t)(jobs > 0 ? jobs : 1), sizeof(*sw->trees));
@@ -1283,7 +1341,7 @@ int cmd_replay(struct ctl *ctl, int argc, char **argv)
 	}
 	fprintf(stderr, "replay: relinking %s with seed %llu in %s\n", sw.layout_outputs.v[0], (unsigned long long)seed,
 		sw.trees[0].build_dir);
-	res = run_seed(&sw, &sw.trees[0], seed);
+	res = run_seed(&sw, &sw.trees[0], seed, sw.sweep_dir);
 	const char *result = result_of(res);
 	ret = strcmp(result, "build-error") == 0 ? 1 : test && strcmp(result, "pass") != 0 ? 1 : 0;
 	if (as_json) {
