@@ -178,7 +178,16 @@ static json_t *call_diff(const json_t *ra, const json_t *rb, const struct side *
 	    !str_eq(rec_str(ra, "tool"), rec_str(rb, "tool")))
 		json_object_set_new(d, "tool", json_pack("{s:O,s:O}", "a", json_object_get(ra, "tool"), "b",
 							  json_object_get(rb, "tool")));
-	if (!str_eq(fp_str(ra, "argv", NULL), fp_str(rb, "argv", NULL))) {
+	/* a layout seed rewrites the argv (pads, archive members): say that, not the words */
+	json_t *la = json_object_get(ra, "layout"), *lb = json_object_get(rb, "layout");
+	json_int_t seed_a = json_integer_value(json_object_get(la, "seed")), seed_b = json_integer_value(json_object_get(lb, "seed"));
+	int seeded = seed_a || seed_b;
+	if ((la || lb) && seed_a != seed_b)
+		json_object_set_new(d, "seed", json_pack("{s:I,s:I}", "a", seed_a, "b", seed_b));
+	if (!json_object_get(d, "seed") && seeded && !str_eq(fp_str(ra, "argv", NULL), fp_str(rb, "argv", NULL)))
+		json_object_set_new(d, "flags", json_pack("{s:[],s:[],s:[],s:[]}", "only_a", "only_b", "rules_a",
+							   "rules_b"));
+	else if (!json_object_get(d, "seed") && !str_eq(fp_str(ra, "argv", NULL), fp_str(rb, "argv", NULL))) {
 		json_t *na = norm_argv(ra, sa), *nb = norm_argv(rb, sb);
 		json_t *only_a = minus(na, nb), *only_b = minus(nb, na);
 		json_object_set_new(d, "flags", json_pack("{s:o,s:o,s:o,s:o}", "only_a", only_a, "only_b", only_b,
@@ -246,6 +255,8 @@ static const char *reason_of(const json_t *why)
 {
 	if (json_object_get(why, "tool"))
 		return "tool";
+	if (json_object_get(why, "seed"))
+		return "seed";
 	if (json_object_get(why, "flags"))
 		return "flags";
 	if (json_object_get(why, "inputs"))
@@ -380,6 +391,10 @@ int cmd_diff(struct ctl *ctl, int argc, char **argv)
 			if (json_object_get(why, "tool"))
 				printf("      tool: %s -> %s\n", rec_str(json_object_get(why, "tool"), "a"),
 				       rec_str(json_object_get(why, "tool"), "b"));
+			if (json_object_get(why, "seed"))
+				printf("      layout seed: %lld -> %lld\n",
+				       (long long)json_integer_value(json_object_get(json_object_get(why, "seed"), "a")),
+				       (long long)json_integer_value(json_object_get(json_object_get(why, "seed"), "b")));
 			json_t *fl = json_object_get(why, "flags");
 			print_words("only in A:", json_object_get(fl, "only_a"));
 			print_words("only in B:", json_object_get(fl, "only_b"));

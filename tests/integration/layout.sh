@@ -121,6 +121,15 @@ test_jobs_give_the_sequential_results_and_leave_the_tree_alone() {
 	assert_eq "seed 0 restores the plain program" "$plain" "$(sha256sum < prog)"
 }
 
+test_diff_names_the_seed() {
+	twin
+	kshimctl replay --seed 4 > /dev/null 2>&1
+	kshimctl diff -v last~1 last > out
+	assert_contains "reason" "$(cat out)" "vm.o: seed (layout moved)"
+	assert_contains "seeds" "$(cat out)" "layout seed: 0 -> 4"
+	assert_contains "the program follows" "$(cat out)" "prog: inputs (layout moved)"
+}
+
 test_emit_and_merge() {
 	twin
 	kshimctl sweep --emit --seeds 3-5 --test ./prog > cmds
