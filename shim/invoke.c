@@ -2,6 +2,7 @@
 #include "deptab.h"
 #include "pin.h"
 #include "layout.h"
+#include "digest.h"
 #include "log.h"
 #include "util.h"
 
@@ -463,22 +464,52 @@ static int apply_layout(struct invocation *inv)
 	return ret;
 }
 
-/* The layout digest of what a layout call wrote (from its fingerprint when there is one). */
+/*
+ * The layout digest of what a layout call wrote: over every section's name,
+ * type, flags, address, size, alignment and content digest (from the call's
+ * fingerprint when there is one). The fingerprint's own "layout" leaves the
+ * contents out, and a final image whose sections are aligned to large
+ * boundaries can keep their addresses and sizes while every object in them
+ * moved (two seeds of the e2e kernel did).
+ */
 static void layout_result(struct invocation *inv)
 {
 	if (!inv->layout || !inv->res.exited || inv->res.exit_code != 0 || !inv->cls.outputs.nr)
 		return;
 	const char *out = inv->cls.outputs.v[0];
-	json_t *f = NULL, *d = NULL;
+	json_t *f = NULL, *secs = NULL;
 	if (inv->fp) {
 		char *key = json_key_bytes(out);
-		d = json_object_get(json_object_get(json_object_get(inv->fp, "outputs"), key), "layout");
+		secs = json_object_get(json_object_get(json_object_get(inv->fp, "outputs"), key), "sections");
 		free(key);
 	}
-	if (!d && (f = file_fingerprint(out, 1)))
-		d = json_object_get(f, "layout");
-	if (d)
-		json_object_set(inv->layout, "digest", d);
+	if (!secs && (f = file_fingerprint(out, 1)))
+		secs = json_object_get(f, "sections");
+	if (json_array_size(secs)) {
+		struct strvec lines = STRVEC_INIT;
+		size_t i, total = 0;
+		json_t *sec;
+		json_array_foreach(secs, i, sec) {
+			char *line = xasprintf("%s\t%lld\t%lld\t%lld\t%lld\t%lld\t%s\n",
+					       json_string_value(json_object_get(sec, "name")),
+					       (long long)json_integer_value(json_object_get(sec, "type")),
+					       (long long)json_integer_value(json_object_get(sec, "flags")),
+					       (long long)json_integer_value(json_object_get(sec, "addr")),
+					       (long long)json_integer_value(json_object_get(sec, "size")),
+					       (long long)json_integer_value(json_object_get(sec, "align")),
+					       json_object_get(sec, "sha256") ? json_string_value(json_object_get(sec, "sha256")) : "-");
+			total += strlen(line);
+			strvec_push_nodup(&lines, line);
+		}
+		char *all = xmalloc(total + 1), *p = all;
+		for (i = 0; i < lines.nr; i++)
+			p = stpcpy(p, lines.v[i]);
+		char hex[SHA256_HEX_LEN + 1];
+		sha256_hex(all, total, hex);
+		json_object_set_new(inv->layout, "digest", json_string(hex));
+		free(all);
+		strvec_clear(&lines);
+	}
 	json_decref(f);
 }
 
