@@ -457,7 +457,8 @@ static int layout_by_kshim(const struct layout_req *req, uint64_t seed, const ch
 	cmdline_parse(&cl, FAM_GNULD, argv->v);
 	struct strvec members = STRVEC_INIT;
 	/* per argv element: -1 untouched, else the index of its first member */
-	size_t *first = xcalloc(argv->nr + 1, sizeof(*first)), *count = xcalloc(argv->nr + 1, sizeof(*count));
+	/* indexed by element of the parsed argv, which is longer than argv when an @file was expanded */
+	size_t *first = xcalloc(cl.argv.nr + 1, sizeof(*first)), *count = xcalloc(cl.argv.nr + 1, sizeof(*count));
 	int whole = 0, ret = -1, narchives = 0;
 	for (size_t i = 1; i < cl.nr; i++) {
 		const struct arg *a = &cl.args[i];

@@ -130,6 +130,20 @@ test_diff_names_the_seed() {
 	assert_contains "the program follows" "$(cat out)" "prog: inputs (layout moved)"
 }
 
+test_response_file_links_are_padded() {
+	cp -r "$KSHIM_TESTS/layout-twin/." .
+	export KSHIM_CC=clang-19 KSHIM_LD=ld.lld-19 KSHIM_RULES=$PWD/layout.ini
+	make -s CC=kshim LD=kshim-ld vm.a > /dev/null
+	# many more elements in the @file than on the command line
+	{ for i in $(seq 1 200); do echo "-z noexecstack"; done; echo "--whole-archive vm.a --no-whole-archive"; } > args
+	KSHIM_SEED=4 kshim-ld -r -o rsp.o @args
+	assert_eq "linked" 0 "$?"
+	assert_eq "padded" pad-v1 "$(relink_record | jq -r .layout.method)"
+	assert_eq "members expanded from the @file's archive" 4 "$(relink_record | jq .layout.members)"
+	KSHIM_SEED=4 kshim-ld -r -o plain.o --whole-archive vm.a --no-whole-archive
+	assert_eq "same bytes as without the @file" "$(sha256sum < plain.o)" "$(sha256sum < rsp.o)"
+}
+
 test_emit_and_merge() {
 	twin
 	kshimctl sweep --emit --seeds 3-5 --test ./prog > cmds
