@@ -78,15 +78,21 @@ uint64_t layout_rand(uint64_t *state)
 
 /* ---- thin archives ---------------------------------------------------------- */
 
-static int thin_members_at(const char *path, struct strvec *out, int depth)
+static int is_thin_archive(const char *path)
 {
-	char magic[8], *buf;
-	size_t len;
-	int fd = depth > 4 ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+	char magic[8];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t got = fd >= 0 ? read(fd, magic, sizeof(magic)) : -1;
 	if (fd >= 0)
 		close(fd);
-	if (got != (ssize_t)sizeof(magic) || memcmp(magic, "!<thin>\n", 8) != 0 || read_file(path, &buf, &len) < 0)
+	return got == (ssize_t)sizeof(magic) && memcmp(magic, "!<thin>\n", 8) == 0;
+}
+
+static int thin_members_at(const char *path, struct strvec *out, int depth)
+{
+	char *buf;
+	size_t len;
+	if (depth > 4 || !is_thin_archive(path) || read_file(path, &buf, &len) < 0)
 		return 0;
 	const char *names = NULL;
 	size_t names_len = 0;
@@ -449,7 +455,11 @@ static int whole_archive_option(const char *el, int *whole)
 	return 1;
 }
 
-/* The seed's choices at an ld -r step, done by kshim: any linker. */
+/*
+ * The seed's choices at a link of thin archives under --whole-archive, done
+ * by kshim: any linker. 1 (argv untouched, nothing printed) when the call
+ * has no such archive.
+ */
 static int layout_by_kshim(const struct layout_req *req, uint64_t seed, const char *output, const char *log_dir,
 			   const char *srcdir, struct strvec *argv, json_t *rec)
 {
@@ -476,15 +486,14 @@ static int layout_by_kshim(const struct layout_req *req, uint64_t seed, const ch
 			narchives++;
 		}
 	}
+	if (!narchives || members.nr == 0) {
+		ret = 1;	/* nothing for kshim to do here: the caller decides */
+		goto out;
+	}
 	if (cl.expanded) {
 		/* the argv came from an @file: rewrite the expanded one */
 		strvec_clear(argv);
 		strvec_pushv(argv, cl.argv.v);
-	}
-	if (!narchives || members.nr == 0) {
-		error("%s: rule '%s': layout = %s at 'ld -r' needs a thin archive under --whole-archive "
-		      "(kbuild's vmlinux.a); this call has none", req->at, req->rule, layout_kind_str(req->kind));
-		goto out;
 	}
 
 	struct strvec heads = STRVEC_INIT;
@@ -599,32 +608,6 @@ out:
 	return ret;
 }
 
-/* Does the call link a thin archive under --whole-archive (kbuild's vmlinux.a)? */
-static int links_whole_thin_archive(const struct strvec *argv)
-{
-	struct cmdline cl;
-	cmdline_parse(&cl, FAM_GNULD, argv->v);
-	int whole = 0, found = 0;
-	for (size_t i = 1; i < cl.nr && !found; i++) {
-		const struct arg *a = &cl.args[i];
-		const char *el = cl.argv.v[a->index];
-		if (a->is_option) {
-			whole_archive_option(el, &whole);
-			continue;
-		}
-		if (whole && a->value) {
-			char magic[8];
-			int fd = open(a->value, O_RDONLY | O_CLOEXEC);
-			found = fd >= 0 && read(fd, magic, sizeof(magic)) == (ssize_t)sizeof(magic) &&
-				memcmp(magic, "!<thin>\n", 8) == 0;
-			if (fd >= 0)
-				close(fd);
-		}
-	}
-	cmdline_release(&cl);
-	return found;
-}
-
 int layout_apply(const struct layout_req *req, uint64_t seed, int relocatable, const char *output,
 		 const char *log_dir, const char *srcdir, struct strvec *argv, json_t **rec)
 {
@@ -638,9 +621,11 @@ int layout_apply(const struct layout_req *req, uint64_t seed, int relocatable, c
 	int ret = 0;
 	if (seed == 0)
 		json_object_set_new(r, "method", json_string("none"));
-	else if (relocatable || links_whole_thin_archive(argv))
-		ret = layout_by_kshim(req, seed, output ? output : "a.out", log_dir, srcdir, argv, r);
-	else
+	else if ((ret = layout_by_kshim(req, seed, output ? output : "a.out", log_dir, srcdir, argv, r)) == 1 &&
+		 relocatable)
+		ret = error("%s: rule '%s': layout = %s at 'ld -r' needs a thin archive under --whole-archive "
+			    "(kbuild's vmlinux.a); this call has none", req->at, req->rule, layout_kind_str(req->kind));
+	else if (ret == 1)
 		ret = layout_by_linker(req, seed, argv, r);
 	if (ret < 0) {
 		json_decref(r);
