@@ -53,7 +53,7 @@
 
 extern char **environ;
 
-#define TAIL_LINES 10
+#define TAIL_LINES 10	/* as ctl-run.c keeps of a test */
 
 struct tree {
 	char *build_dir;	/* absolute; for copies: the path they are mounted at (the build directory's) */
@@ -119,17 +119,6 @@ static int parse_seeds(const char *spec, uint64_t **out, size_t *n)
 
 /* ---- the reference build ------------------------------------------------------- */
 
-static const json_t *build_start(const struct ctl *ctl, const char *build)
-{
-	for (size_t i = 0; i < ctl->nr; i++) {
-		const json_t *r = ctl->recs[i];
-		const char *t = rec_str(r, "type"), *e = rec_str(r, "event"), *b = rec_str(r, "build");
-		if (t && e && b && strcmp(t, "build") == 0 && strcmp(e, "start") == 0 && strcmp(b, build) == 0)
-			return r;
-	}
-	return NULL;
-}
-
 /* The newest build (or sel) with a layout call; fills the layout outputs. */
 static const char *reference_build(struct sweep *sw, const char *sel)
 {
@@ -193,186 +182,7 @@ static void local_rule_files(struct sweep *sw, const char *build)
 	free(local);
 }
 
-/* ---- running things ------------------------------------------------------------ */
-
-/* Run argv in dir with output to logpath; extra env KEY=VALUE entries. Returns the shell status. */
-static int run_logged(char *const argv[], const char *dir, const char *logpath, const struct strvec *env,
-		      double timeout, int *timed_out)
-{
-	*timed_out = 0;
-	pid_t pid = fork();
-	if (pid < 0)
-		return error("sweep: fork: %s", strerror(errno)), 127;
-	if (pid == 0) {
-		setpgid(0, 0);
-		int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		int nul = open("/dev/null", O_RDONLY);
-		if (fd < 0 || chdir(dir) < 0 || nul < 0) {
-			fprintf(stderr, "kshimctl: sweep: cannot run in '%s' with output to '%s': %s\n", dir, logpath,
-				strerror(errno));
-			_exit(127);
-		}
-		dup2(nul, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		for (size_t i = 0; i < env->nr; i++)
-			putenv(env->v[i]);
-		execvp(argv[0], argv);
-		fprintf(stderr, "kshimctl: sweep: cannot run '%s': %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	setpgid(pid, pid);
-	double t0 = now_mono();
-	int st;
-	for (;;) {
-		pid_t w = waitpid(pid, &st, timeout > 0 ? WNOHANG : 0);
-		if (w == pid)
-			break;
-		if (w < 0 && errno != EINTR)
-			return 127;
-		if (timeout > 0 && now_mono() - t0 > timeout && !*timed_out) {
-			*timed_out = 1;
-			kill(-pid, SIGKILL);
-		}
-		if (timeout > 0)
-			nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL);
-	}
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-/* The last n non-empty lines of a file, as a JSON array. */
-static json_t *file_tail(const char *path, int n)
-{
-	char *buf;
-	size_t len;
-	json_t *a = json_array();
-	if (read_file(path, &buf, &len) < 0)
-		return a;
-	size_t end = len;
-	struct strvec lines = STRVEC_INIT;
-	while (end > 0 && (int)lines.nr < n) {
-		size_t start = end;
-		while (start > 0 && buf[start - 1] != '\n')
-			start--;
-		size_t l = end;
-		while (l > start && (buf[l - 1] == '\n' || buf[l - 1] == '\r'))
-			l--;
-		if (l > start) {
-			char *line = xstrndup(buf + start, l - start);
-			strvec_insert(&lines, 0, line);
-			free(line);
-		}
-		end = start > 0 ? start - 1 : 0;
-	}
-	for (size_t i = 0; i < lines.nr; i++)
-		json_array_append_new(a, json_bytes(lines.v[i]));
-	strvec_clear(&lines);
-	free(buf);
-	return a;
-}
-
-/*
- * Lines of a file, without their line ends, empty ones skipped: the first
- * line containing first_of (any of its '|'-separated words), else the last
- * line containing last_of (NULL: any line). Heap string or NULL.
- */
-static char *pick_line(const char *path, const char *first_of, const char *last_of)
-{
-	char *buf, *first = NULL, *last = NULL;
-	size_t len;
-	if (read_file(path, &buf, &len) < 0)
-		return NULL;
-	for (char *line = buf, *next; line < buf + len && !first; line = next) {
-		next = memchr(line, '\n', (size_t)(buf + len - line));
-		next = next ? next + 1 : buf + len;
-		size_t n = (size_t)(next - line);
-		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			n--;
-		if (!n)
-			continue;
-		char *l = xstrndup(line, n);
-		for (const char *w = first_of; w && *w && !first; w += strcspn(w, "|"), w += *w == '|') {
-			char *word = xstrndup(w, strcspn(w, "|"));
-			if (strstr(l, word))
-				first = xstrdup(l);
-			free(word);
-		}
-		if (!last_of || strstr(l, last_of)) {
-			free(last);
-			last = l;
-		} else {
-			free(l);
-		}
-	}
-	free(buf);
-	if (first) {
-		free(last);
-		return first;
-	}
-	return last;
-}
-
-/* First line of the make output that says error, else its last line. */
-static char *build_error_reason(const char *logpath)
-{
-	char *r = pick_line(logpath, "error:|Error |ERROR:", NULL);
-	return r ? r : xstrdup("make failed");
-}
-
-/* The last line of a test's output that says FAIL (the oracle's verdict), or NULL. */
-static char *verdict_line(const char *path)
-{
-	return pick_line(path, NULL, "FAIL");
-}
-
 /* ---- one seed ------------------------------------------------------------------ */
-
-static int written_since(const char *dir, const char *path, double t0)
-{
-	char *p = path[0] == '/' ? xstrdup(path) : path_join(dir, path);
-	struct stat st;
-	int r = stat(p, &st) == 0 && (double)st.st_mtim.tv_sec + (double)st.st_mtim.tv_nsec / 1e9 >= t0;
-	free(p);
-	return r;
-}
-
-/*
- * Is this compile downstream of the link, i.e. does it read a file the relink
- * wrote (x86's boot wrapper: misc.c includes voffset.h made from vmlinux,
- * piggy.S holds the compressed vmlinux, header.S includes zoffset.h)? Its
- * inputs, then the dependencies kbuild listed in the object's .cmd file.
- */
-static int compile_downstream(const json_t *r, double t0)
-{
-	const char *cwd = rec_str(r, "cwd");
-	const json_t *ins = json_object_get(r, "inputs"), *outs = json_object_get(r, "outputs");
-	int down = 0;
-	for (size_t i = 0; cwd && !down && i < json_array_size(ins); i++) {
-		char *p = json_bytes_decode(json_array_get(ins, i));
-		down = p && written_since(cwd, p, t0);
-		free(p);
-	}
-	char *out = cwd && !down && json_array_size(outs) ? json_bytes_decode(json_array_get(outs, 0)) : NULL;
-	if (out) {
-		const char *base = path_basename(out);
-		char *cmd = xasprintf("%.*s.%s.cmd", (int)(base - out), out, base), *buf;
-		char *path = path_join(cwd, cmd);
-		size_t len;
-		if (read_file(path, &buf, &len) == 0) {
-			char *deps = strstr(buf, "\ndeps_");
-			for (char *tok = deps ? strtok(deps, " \t\n\\") : NULL; tok && !down; tok = strtok(NULL, " \t\n\\")) {
-				if (starts_with(tok, "deps_") || starts_with(tok, "$(") || strchr(tok, ')') || !strcmp(tok, ":="))
-					continue;
-				down = written_since(cwd, tok, t0);
-			}
-			free(buf);
-		}
-		free(path);
-		free(cmd);
-		free(out);
-	}
-	return down;
-}
 
 /* What the log says about build id (records after offset): compiles, link time, layout digests, link outputs. */
 static void scan_relink(const struct tree *t, const char *id, off_t offset, double t0, json_t *res,
@@ -397,7 +207,7 @@ static void scan_relink(const struct tree *t, const char *id, off_t offset, doub
 			const char *cwd = rec_str(r, "cwd");
 			if ((strcmp(role, "cc") == 0 || strcmp(role, "hostcc") == 0) &&
 			    (strcmp(mode, "compile") == 0 || strcmp(mode, "assemble") == 0)) {
-				if (compile_downstream(r, t0)) {
+				if (ctl_compile_downstream(r, t0)) {
 					downstream++;
 				} else {
 					compiles++;
@@ -492,14 +302,6 @@ static json_t *artifact_digests(const struct tree *t, struct strvec *keys)
 	return files;
 }
 
-static char *self_kshimctl(void)
-{
-	char *dir = ctl_self_dir();
-	char *p = path_join(dir, "kshimctl");
-	free(dir);
-	return p;
-}
-
 /*
  * Relink tree t with seed, then run the test (if any). Returns the seed's
  * result object: result pass|fail|build-error, reason, tail, layout, files.
@@ -529,16 +331,7 @@ static json_t *run_seed(const struct sweep *sw, const struct tree *t, uint64_t s
 
 	char *id = xasprintf("seed-%llu-%d", (unsigned long long)seed, (int)getpid());
 	json_object_set_new(res, "build", json_string(id));
-	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT;
-	strvec_push_nodup(&argv, self_kshimctl());
-	strvec_push(&argv, "make");
-	strvec_push(&argv, "--dir");
-	strvec_push(&argv, t->log_dir);
-	strvec_push(&argv, "--build-id");
-	strvec_push(&argv, id);
-	strvec_push(&argv, "--");
-	for (size_t i = 0; i < t->make_args.nr; i++)
-		strvec_push(&argv, t->make_args.v[i]);
+	struct strvec env = STRVEC_INIT;
 	strvec_push_nodup(&env, xasprintf("KSHIM_SEED=%s", sbuf));
 	if (sw->extra_rules.nr) {
 		const char *old = getenv("KSHIM_RULES");
@@ -556,11 +349,9 @@ static json_t *run_seed(const struct sweep *sw, const struct tree *t, uint64_t s
 		strvec_push_nodup(&env, v);
 	}
 	char *mlog = xasprintf("%s/seed-%s.make.log", sdir, sbuf);
-	int tmo;
 	double t0 = now_mono(), t0_epoch = now_epoch();
-	int mst = run_logged(argv.v, t->cwd, mlog, &env, 0, &tmo);
+	int mst = ctl_remake(t->log_dir, t->cwd, &t->make_args, id, &env, mlog);
 	json_object_set_new(json_object_get(res, "seconds"), "build", json_real(round((now_mono() - t0) * 1000) / 1000));
-	strvec_clear(&argv);
 
 	struct strvec keys = STRVEC_INIT;
 	scan_relink(t, id, offset, t0_epoch, res, &keys);
@@ -572,40 +363,21 @@ static json_t *run_seed(const struct sweep *sw, const struct tree *t, uint64_t s
 	if (mst != 0) {
 		json_object_set_new(res, "result", json_string("build-error"));
 		json_object_set_new(res, "exit", json_integer(mst));
-		char *why = build_error_reason(mlog);
+		char *why = ctl_build_error_reason(mlog);
 		json_object_set_new(res, "reason", json_bytes(why));
 		free(why);
-		json_object_set_new(res, "tail", file_tail(mlog, TAIL_LINES));
+		json_object_set_new(res, "tail", ctl_file_tail(mlog, TAIL_LINES));
 	} else if (sw->test) {
 		char *tlog = xasprintf("%s/seed-%s.test.log", sdir, sbuf);
-		struct strvec targv = STRVEC_INIT;
-		strvec_push(&targv, "/bin/sh");
-		strvec_push(&targv, "-c");
-		strvec_push(&targv, sw->test);
 		strvec_push_nodup(&env, xasprintf("KSHIM_SWEEP_BUILD_DIR=%s", t->build_dir));
-		t0 = now_mono();
-		int tst = run_logged(targv.v, t->build_dir, tlog, &env, sw->timeout, &tmo);
-		json_object_set_new(json_object_get(res, "seconds"), "test", json_real(round((now_mono() - t0) * 1000) / 1000));
-		json_t *tail = file_tail(tlog, TAIL_LINES);
-		json_object_set_new(res, "result", json_string(tst == 0 && !tmo ? "pass" : "fail"));
-		json_object_set_new(res, "exit", json_integer(tst));
-		if (tmo) {
-			char *why = xasprintf("test timed out after %gs", sw->timeout);
-			json_object_set_new(res, "reason", json_string(why));
-			free(why);
-		} else if (tst != 0) {
-			/* the test's own verdict line if it printed one (the QEMU oracle does), else its last line */
-			char *why = verdict_line(tlog);
-			const json_t *last = json_array_size(tail) ? json_array_get(tail, json_array_size(tail) - 1) : NULL;
-			json_object_set_new(res, "reason", why ? json_bytes(why) : last ? json_incref((json_t *)last) :
-					    json_sprintf("exit %d", tst));
-			free(why);
-		}
-		json_object_set_new(res, "tail", tail);
+		json_t *tr = ctl_run_test(sw->test, t->build_dir, tlog, &env, sw->timeout);
+		json_object_set(json_object_get(res, "seconds"), "test", json_object_get(tr, "seconds"));
+		json_object_del(tr, "seconds");
+		json_object_update(res, tr);
+		json_decref(tr);
 		char *shown = xasprintf("%s/seed-%s.test.log", sw->sweep_dir, sbuf);
 		json_object_set_new(res, "test_log", json_bytes(shown));
 		free(shown);
-		strvec_clear(&targv);
 		free(tlog);
 	} else {
 		json_object_set_new(res, "result", json_string("built"));
@@ -620,20 +392,6 @@ static json_t *run_seed(const struct sweep *sw, const struct tree *t, uint64_t s
 }
 
 /* ---- results ---------------------------------------------------------------------- */
-
-static int write_json_atomic(const char *path, json_t *j)
-{
-	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	int ret = json_dump_file(j, tmp, JSON_INDENT(1) | JSON_SORT_KEYS);
-	if (ret == 0 && rename(tmp, path) < 0)
-		ret = -1;
-	if (ret < 0) {
-		error("sweep: cannot write '%s': %s", path, strerror(errno));
-		unlink(tmp);
-	}
-	free(tmp);
-	return ret;
-}
 
 static json_t *results_load(const char *path, const char *test, int *bad)
 {
@@ -781,7 +539,7 @@ static int make_tree(struct sweep *sw, int k, const json_t *written)
 	strvec_push(&rm, dir);
 	int tmo, ret = 0;
 	char *log = xasprintf("%s/sweep/tree-%d.log", t0->log_dir, k);
-	if (run_logged(rm.v, "/", log, &env, 0, &tmo) != 0 || mkdir_p(dir, 0755) < 0)
+	if (ctl_run_logged(rm.v, "/", log, &env, 0, &tmo) != 0 || mkdir_p(dir, 0755) < 0)
 		ret = error("sweep: cannot make the tree '%s'", dir);
 	/* cp -al of every entry but the log directory */
 	DIR *d = ret ? NULL : opendir(t0->build_dir);
@@ -799,7 +557,7 @@ static int make_tree(struct sweep *sw, int k, const json_t *written)
 	if (d)
 		closedir(d);
 	strvec_push(&cp, dir);
-	if (!ret && cp.nr > fixed + 1 && run_logged(cp.v, "/", log, &env, 0, &tmo) != 0)
+	if (!ret && cp.nr > fixed + 1 && ctl_run_logged(cp.v, "/", log, &env, 0, &tmo) != 0)
 		ret = error("sweep: 'cp -al' into '%s' failed (see %s)", dir, log);
 	const char *key;
 	json_t *v;
@@ -844,24 +602,14 @@ static void save_result(struct sweep *sw, json_t *res)
 	char key[32];
 	snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(json_object_get(res, "seed")));
 	json_object_set_new(json_object_get(sw->results, "seeds"), key, res);
-	write_json_atomic(sw->results_path, sw->results);
-}
-
-static void fmt_eta(double s, char *buf, size_t n)
-{
-	if (s >= 3600)
-		snprintf(buf, n, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
-	else if (s >= 60)
-		snprintf(buf, n, "%dm%02ds", (int)(s / 60), (int)s % 60);
-	else
-		snprintf(buf, n, "%ds", (int)s);
+	ctl_write_json_atomic(sw->results_path, sw->results);
 }
 
 static void progress(struct sweep *sw, const json_t *res, size_t done, size_t total, int failed, double t_start)
 {
 	double per = (now_mono() - t_start) / (double)done;
 	char eta[32];
-	fmt_eta(per * (double)(total - done), eta, sizeof(eta));
+	ctl_fmt_eta(per * (double)(total - done), eta, sizeof(eta));
 	const char *why = json_string_value(json_object_get(res, "reason"));
 	long compiles = (long)json_integer_value(json_object_get(res, "compiles"));
 	fprintf(stderr, "sweep: seed %lld %s%s%s%s [%zu/%zu, %d failed, %.1f s/seed, ETA %s]\n",
@@ -928,7 +676,7 @@ static pid_t start_worker(struct sweep *sw, int k, uint64_t seed)
 		}
 		json_t *res = run_seed(sw, t, seed, sdir);
 		char *p = xasprintf("%s/result-%llu.json", sdir, (unsigned long long)seed);
-		int ret = write_json_atomic(p, res);
+		int ret = ctl_write_json_atomic(p, res);
 		_exit(ret ? 1 : 0);
 	}
 	if (pid > 0) {
@@ -1070,7 +818,7 @@ static int sweep_merge(const char *results_path, char **files, int n)
 		json_object_update(json_object_get(out, "seeds"), json_object_get(in, "seeds"));
 		json_decref(in);
 	}
-	if (ret == 0 && write_json_atomic(results_path, out) < 0)
+	if (ret == 0 && ctl_write_json_atomic(results_path, out) < 0)
 		ret = 2;
 	if (ret == 0)
 		print_table(out, stdout);
@@ -1102,14 +850,6 @@ static int sweep_setup(struct sweep *sw, const char *from, int argc, char **argv
 	if (!build)
 		return 2;
 	local_rule_files(sw, build);
-	const json_t *start = build_start(sw->ctl, build);
-	const char *bdir = ctl_build_dir_of(sw->ctl, build), *cwd = start ? rec_str(start, "cwd") : NULL;
-	const json_t *args = start ? json_object_get(start, "make_args") : NULL;
-	if (!bdir || (!argc && !json_is_array(args))) {
-		error("sweep: build %s was not made by 'kshimctl make' (or by an older one): give the make arguments after --",
-		      build);
-		return 2;
-	}
 	sw->sweep_dir = path_join(sw->ctl->dir, "sweep");
 	if (mkdir_p(sw->sweep_dir, 0755) < 0) {
 		error("sweep: cannot create '%s': %s", sw->sweep_dir, strerror(errno));
@@ -1118,18 +858,23 @@ static int sweep_setup(struct sweep *sw, const char *from, int argc, char **argv
 	sw->trees = xcalloc((size_t)(jobs > 0 ? jobs : 1), sizeof(*sw->trees));
 	sw->ntrees = 1;
 	struct tree *t = &sw->trees[0];
+	strvec_init(&t->make_args);
+	const char *bdir = ctl_build_dir_of(sw->ctl, build);
+	char here[PATH_MAX];
+	if (argc) {
+		for (int i = 0; i < argc; i++)
+			strvec_push(&t->make_args, argv[i]);
+		t->cwd = xstrdup(getcwd(here, sizeof(here)) ? here : ".");
+	} else if (ctl_make_args_of(sw->ctl, build, &t->make_args, &t->cwd) < 0) {
+		bdir = NULL;
+	}
+	if (!bdir) {
+		error("sweep: build %s was not made by 'kshimctl make' (or by an older one): give the make arguments after --",
+		      build);
+		return 2;
+	}
 	t->build_dir = xstrdup(bdir);
 	t->log_dir = xstrdup(sw->ctl->dir);
-	char here[PATH_MAX];
-	t->cwd = xstrdup(argc ? (getcwd(here, sizeof(here)) ? here : ".") : cwd ? cwd : bdir);
-	strvec_init(&t->make_args);
-	for (int i = 0; i < argc; i++)
-		strvec_push(&t->make_args, argv[i]);
-	for (size_t i = 0; !argc && i < json_array_size(args); i++) {
-		char *a = json_bytes_decode(json_array_get(args, i));
-		strvec_push(&t->make_args, a ? a : "");
-		free(a);
-	}
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "log.h"
+#include "strvec.h"
 
 #ifndef KSHIM_VERSION
 #define KSHIM_VERSION "0.1.0"
@@ -101,5 +102,43 @@ int cmd_sweep(struct ctl *ctl, int argc, char **argv);
 int cmd_replay(struct ctl *ctl, int argc, char **argv);
 /* The manifest of a build (see ctl-fingerprint.c); new reference. */
 json_t *build_manifest(const struct ctl *ctl, const char *build);
+
+/* ---- ctl-run.c: rebuilding a tree with make and judging it with a test ---- */
+
+/* The "build start" record of build (kshimctl make writes it), or NULL. */
+const json_t *ctl_build_start(const struct ctl *ctl, const char *build);
+/* The make arguments and directory recorded at its start: 0, or -1 if it was not made by kshimctl make. */
+int ctl_make_args_of(const struct ctl *ctl, const char *build, struct strvec *args, char **cwd);
+/*
+ * Run argv in dir, stdin from /dev/null, stdout and stderr to logpath, with
+ * extra env entries (KEY=VALUE); killed (its process group) after timeout
+ * seconds if timeout > 0. Returns the exit status, 128+signal, 127 when it
+ * could not run.
+ */
+int ctl_run_logged(char *const argv[], const char *dir, const char *logpath, const struct strvec *env,
+		   double timeout, int *timed_out);
+/* `kshimctl make --dir log_dir --build-id id -- make_args` in cwd, output to logpath: its exit status. */
+int ctl_remake(const char *log_dir, const char *cwd, const struct strvec *make_args, const char *id,
+	       const struct strvec *env, const char *logpath);
+/*
+ * `sh -c test` in build_dir (output to logpath): {result: pass|fail, exit,
+ * reason (a timeout, the test's last FAIL line or its last line), tail, seconds}.
+ */
+json_t *ctl_run_test(const char *test, const char *build_dir, const char *logpath, const struct strvec *env,
+		     double timeout);
+/* The last n non-empty lines of a file, as a JSON array. */
+json_t *ctl_file_tail(const char *path, int n);
+/* The first line of make output that says error, else its last line (heap). */
+char *ctl_build_error_reason(const char *logpath);
+/* The last line of a test's output that says FAIL, or NULL (heap). */
+char *ctl_verdict_line(const char *path);
+/* Does this compile read a file written since t0 (downstream of a relink, e.g. x86's boot wrapper)? */
+int ctl_compile_downstream(const json_t *r, double t0);
+/* Write j to path through a temporary file and rename. 0 or -1 (error printed). */
+int ctl_write_json_atomic(const char *path, json_t *j);
+/* This kshimctl binary's path (heap). */
+char *ctl_self_kshimctl(void);
+/* "42s", "3m05s", "1h02m" */
+void ctl_fmt_eta(double s, char *buf, size_t n);
 
 #endif

@@ -1,0 +1,307 @@
+/*
+ * ctl-run: running make and tests for the subcommands that rebuild a tree
+ * and judge it (sweep, replay, bisect): `kshimctl make` again with a build's
+ * recorded arguments, the user's test with a timeout, and what their logs say.
+ */
+#include "ctl.h"
+#include "log.h"
+#include "strvec.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TAIL_LINES 10
+
+const json_t *ctl_build_start(const struct ctl *ctl, const char *build)
+{
+	for (size_t i = 0; i < ctl->nr; i++) {
+		const json_t *r = ctl->recs[i];
+		const char *t = rec_str(r, "type"), *e = rec_str(r, "event"), *b = rec_str(r, "build");
+		if (t && e && b && strcmp(t, "build") == 0 && strcmp(e, "start") == 0 && strcmp(b, build) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+/* Run argv in dir with output to logpath; extra env KEY=VALUE entries. Returns the shell status. */
+int ctl_run_logged(char *const argv[], const char *dir, const char *logpath, const struct strvec *env,
+		      double timeout, int *timed_out)
+{
+	*timed_out = 0;
+	pid_t pid = fork();
+	if (pid < 0)
+		return error("fork: %s", strerror(errno)), 127;
+	if (pid == 0) {
+		setpgid(0, 0);
+		int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		int nul = open("/dev/null", O_RDONLY);
+		if (fd < 0 || chdir(dir) < 0 || nul < 0) {
+			fprintf(stderr, "kshimctl: cannot run in '%s' with output to '%s': %s\n", dir, logpath,
+				strerror(errno));
+			_exit(127);
+		}
+		dup2(nul, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		for (size_t i = 0; i < env->nr; i++)
+			putenv(env->v[i]);
+		execvp(argv[0], argv);
+		fprintf(stderr, "kshimctl: cannot run '%s': %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	double t0 = now_mono();
+	int st;
+	for (;;) {
+		pid_t w = waitpid(pid, &st, timeout > 0 ? WNOHANG : 0);
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			return 127;
+		if (timeout > 0 && now_mono() - t0 > timeout && !*timed_out) {
+			*timed_out = 1;
+			kill(-pid, SIGKILL);
+		}
+		if (timeout > 0)
+			nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL);
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* The last n non-empty lines of a file, as a JSON array. */
+json_t *ctl_file_tail(const char *path, int n)
+{
+	char *buf;
+	size_t len;
+	json_t *a = json_array();
+	if (read_file(path, &buf, &len) < 0)
+		return a;
+	size_t end = len;
+	struct strvec lines = STRVEC_INIT;
+	while (end > 0 && (int)lines.nr < n) {
+		size_t start = end;
+		while (start > 0 && buf[start - 1] != '\n')
+			start--;
+		size_t l = end;
+		while (l > start && (buf[l - 1] == '\n' || buf[l - 1] == '\r'))
+			l--;
+		if (l > start) {
+			char *line = xstrndup(buf + start, l - start);
+			strvec_insert(&lines, 0, line);
+			free(line);
+		}
+		end = start > 0 ? start - 1 : 0;
+	}
+	for (size_t i = 0; i < lines.nr; i++)
+		json_array_append_new(a, json_bytes(lines.v[i]));
+	strvec_clear(&lines);
+	free(buf);
+	return a;
+}
+
+/*
+ * Lines of a file, without their line ends, empty ones skipped: the first
+ * line containing first_of (any of its '|'-separated words), else the last
+ * line containing last_of (NULL: any line). Heap string or NULL.
+ */
+static char *pick_line(const char *path, const char *first_of, const char *last_of)
+{
+	char *buf, *first = NULL, *last = NULL;
+	size_t len;
+	if (read_file(path, &buf, &len) < 0)
+		return NULL;
+	for (char *line = buf, *next; line < buf + len && !first; line = next) {
+		next = memchr(line, '\n', (size_t)(buf + len - line));
+		next = next ? next + 1 : buf + len;
+		size_t n = (size_t)(next - line);
+		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			n--;
+		if (!n)
+			continue;
+		char *l = xstrndup(line, n);
+		for (const char *w = first_of; w && *w && !first; w += strcspn(w, "|"), w += *w == '|') {
+			char *word = xstrndup(w, strcspn(w, "|"));
+			if (strstr(l, word))
+				first = xstrdup(l);
+			free(word);
+		}
+		if (!last_of || strstr(l, last_of)) {
+			free(last);
+			last = l;
+		} else {
+			free(l);
+		}
+	}
+	free(buf);
+	if (first) {
+		free(last);
+		return first;
+	}
+	return last;
+}
+
+/* First line of the make output that says error, else its last line. */
+char *ctl_build_error_reason(const char *logpath)
+{
+	char *r = pick_line(logpath, "error:|Error |ERROR:", NULL);
+	return r ? r : xstrdup("make failed");
+}
+
+/* The last line of a test's output that says FAIL (the oracle's verdict), or NULL. */
+char *ctl_verdict_line(const char *path)
+{
+	return pick_line(path, NULL, "FAIL");
+}
+
+static int written_since(const char *dir, const char *path, double t0)
+{
+	char *p = path[0] == '/' ? xstrdup(path) : path_join(dir, path);
+	struct stat st;
+	int r = stat(p, &st) == 0 && (double)st.st_mtim.tv_sec + (double)st.st_mtim.tv_nsec / 1e9 >= t0;
+	free(p);
+	return r;
+}
+
+/*
+ * Is this compile downstream of the link, i.e. does it read a file the relink
+ * wrote (x86's boot wrapper: misc.c includes voffset.h made from vmlinux,
+ * piggy.S holds the compressed vmlinux, header.S includes zoffset.h)? Its
+ * inputs, then the dependencies kbuild listed in the object's .cmd file.
+ */
+int ctl_compile_downstream(const json_t *r, double t0)
+{
+	const char *cwd = rec_str(r, "cwd");
+	const json_t *ins = json_object_get(r, "inputs"), *outs = json_object_get(r, "outputs");
+	int down = 0;
+	for (size_t i = 0; cwd && !down && i < json_array_size(ins); i++) {
+		char *p = json_bytes_decode(json_array_get(ins, i));
+		down = p && written_since(cwd, p, t0);
+		free(p);
+	}
+	char *out = cwd && !down && json_array_size(outs) ? json_bytes_decode(json_array_get(outs, 0)) : NULL;
+	if (out) {
+		const char *base = path_basename(out);
+		char *cmd = xasprintf("%.*s.%s.cmd", (int)(base - out), out, base), *buf;
+		char *path = path_join(cwd, cmd);
+		size_t len;
+		if (read_file(path, &buf, &len) == 0) {
+			char *deps = strstr(buf, "\ndeps_");
+			for (char *tok = deps ? strtok(deps, " \t\n\\") : NULL; tok && !down; tok = strtok(NULL, " \t\n\\")) {
+				if (starts_with(tok, "deps_") || starts_with(tok, "$(") || strchr(tok, ')') || !strcmp(tok, ":="))
+					continue;
+				down = written_since(cwd, tok, t0);
+			}
+			free(buf);
+		}
+		free(path);
+		free(cmd);
+		free(out);
+	}
+	return down;
+}
+
+int ctl_write_json_atomic(const char *path, json_t *j)
+{
+	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	int ret = json_dump_file(j, tmp, JSON_INDENT(1) | JSON_SORT_KEYS);
+	if (ret == 0 && rename(tmp, path) < 0)
+		ret = -1;
+	if (ret < 0) {
+		error("cannot write '%s': %s", path, strerror(errno));
+		unlink(tmp);
+	}
+	free(tmp);
+	return ret;
+}
+
+char *ctl_self_kshimctl(void)
+{
+	char *dir = ctl_self_dir();
+	char *p = path_join(dir, "kshimctl");
+	free(dir);
+	return p;
+}
+
+void ctl_fmt_eta(double s, char *buf, size_t n)
+{
+	if (s >= 3600)
+		snprintf(buf, n, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
+	else if (s >= 60)
+		snprintf(buf, n, "%dm%02ds", (int)(s / 60), (int)s % 60);
+	else
+		snprintf(buf, n, "%ds", (int)s);
+}
+
+int ctl_make_args_of(const struct ctl *ctl, const char *build, struct strvec *args, char **cwd)
+{
+	const json_t *start = ctl_build_start(ctl, build);
+	const char *bdir = ctl_build_dir_of(ctl, build), *at = start ? rec_str(start, "cwd") : NULL;
+	const json_t *a = start ? json_object_get(start, "make_args") : NULL;
+	if (!bdir || !json_is_array(a))
+		return -1;
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		char *w = json_bytes_decode(json_array_get(a, i));
+		strvec_push(args, w ? w : "");
+		free(w);
+	}
+	*cwd = xstrdup(at ? at : bdir);
+	return 0;
+}
+
+int ctl_remake(const char *log_dir, const char *cwd, const struct strvec *make_args, const char *id,
+	       const struct strvec *env, const char *logpath)
+{
+	struct strvec argv = STRVEC_INIT;
+	strvec_push_nodup(&argv, ctl_self_kshimctl());
+	strvec_push(&argv, "make");
+	strvec_push(&argv, "--dir");
+	strvec_push(&argv, log_dir);
+	strvec_push(&argv, "--build-id");
+	strvec_push(&argv, id);
+	strvec_push(&argv, "--");
+	for (size_t i = 0; i < make_args->nr; i++)
+		strvec_push(&argv, make_args->v[i]);
+	int tmo;
+	int st = ctl_run_logged(argv.v, cwd, logpath, env, 0, &tmo);
+	strvec_clear(&argv);
+	return st;
+}
+
+json_t *ctl_run_test(const char *test, const char *build_dir, const char *logpath, const struct strvec *env,
+		     double timeout)
+{
+	struct strvec argv = STRVEC_INIT;
+	strvec_push(&argv, "/bin/sh");
+	strvec_push(&argv, "-c");
+	strvec_push(&argv, test);
+	int tmo;
+	double t0 = now_mono();
+	int st = ctl_run_logged(argv.v, build_dir, logpath, env, timeout, &tmo);
+	strvec_clear(&argv);
+	json_t *res = json_object(), *tail = ctl_file_tail(logpath, TAIL_LINES);
+	json_object_set_new(res, "seconds", json_real(round((now_mono() - t0) * 1000) / 1000));
+	json_object_set_new(res, "result", json_string(st == 0 && !tmo ? "pass" : "fail"));
+	json_object_set_new(res, "exit", json_integer(st));
+	if (tmo) {
+		json_object_set_new(res, "reason", json_sprintf("test timed out after %gs", timeout));
+	} else if (st != 0) {
+		/* the test's own verdict line if it printed one (the QEMU oracle does), else its last line */
+		char *why = ctl_verdict_line(logpath);
+		const json_t *last = json_array_size(tail) ? json_array_get(tail, json_array_size(tail) - 1) : NULL;
+		json_object_set_new(res, "reason", why ? json_bytes(why) : last ? json_incref((json_t *)last) :
+				    json_sprintf("exit %d", st));
+		free(why);
+	}
+	json_object_set_new(res, "tail", tail);
+	return res;
+}
