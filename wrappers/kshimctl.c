@@ -90,8 +90,8 @@ const struct ctl_cmd ctl_cmds[] = {
 	  "them off).\n\n"
 	  "  -o, --output FILE  write there ('-' = stdout, the default)\n" DIR_OPT },
 	{ "pin", cmd_pin, "save a build's flags and tools as a pin; check a build against one",
-	  "usage: kshimctl pin save [--dir DIR] -o FILE [BUILD]\n"
-	  "       kshimctl pin check [--dir DIR] [--json] FILE [BUILD]\n\n"
+	  "usage: kshimctl pin save [--dir DIR] [--whole-tree] -o FILE [BUILD]\n"
+	  "       kshimctl pin check [--dir DIR] [--whole-tree] [--json] FILE [BUILD]\n\n"
 	  "save: write the effective argv (after rules) and the tool (path and SHA-256)\n"
 	  "of every output of BUILD (default: the last) as a pin: plain text, one block\n"
 	  "per output and role, sorted, one argument per line, build and source\n"
@@ -106,7 +106,10 @@ const struct ctl_cmd ctl_cmds[] = {
 	  "difference; enforce runs the pinned argv, and the pinned tool if its digest\n"
 	  "still matches (else it is an error).\n\n"
 	  "  -o, --output FILE  (save) where to write; '-' = stdout\n"
-	  "  --json             (check) the report as JSON\n" DIR_OPT },
+	  "  --json             (check) the report as JSON\n"
+	  "  --whole-tree       the tree as BUILD left it: also the outputs that earlier\n"
+	  "                     builds of the same directory made and BUILD did not remake\n"
+	  "                     (what an incremental build links)\n" DIR_OPT },
 	{ "bundle", cmd_bundle, "a self-contained reproducer of one recorded call; --check re-runs one",
 	  "usage: kshimctl bundle [--dir DIR] [--build BUILD] [--all-files] -o FILE.tar.gz OUTPUT\n"
 	  "       kshimctl bundle --check [--keep] FILE.tar.gz\n\n"

@@ -14,20 +14,40 @@
 #include <string.h>
 #include <unistd.h>
 
-/* One block per (output, role) of build, the last call winning (objtool after the compiler's own). */
-static struct pin_block *build_blocks(const struct ctl *ctl, const char *build, size_t *nr)
+/* Is build rb one of bdir's (whole_tree: earlier builds count)? Memoized in seen. */
+static int same_tree(const struct ctl *ctl, const char *rb, const char *build, const char *bdir, json_t *seen)
+{
+	if (strcmp(rb, build) == 0)
+		return 1;
+	if (!bdir)
+		return 0;
+	json_t *v = json_object_get(seen, rb);
+	if (!v) {
+		const char *d = ctl_build_dir_of(ctl, rb);
+		json_object_set_new(seen, rb, v = json_boolean(d && strcmp(d, bdir) == 0));
+	}
+	return json_is_true(v);
+}
+
+struct pin_block *ctl_pin_blocks(const struct ctl *ctl, const char *build, int whole_tree, size_t *nr)
 {
 	const char *bdir = ctl_build_dir_of(ctl, build), *sdir = ctl_src_dir_of(ctl, build);
-	json_t *index = json_object();
+	json_t *index = json_object(), *seen = json_object();
 	struct pin_block *b = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 0, end = ctl->nr;
 	long no_id = 0;
-	for (size_t i = 0; i < ctl->nr; i++) {
+	if (whole_tree)		/* up to the build's last record: the tree as that build left it */
+		while (end > 0 && !(rec_str(ctl->recs[end - 1], "build") &&
+				    strcmp(rec_str(ctl->recs[end - 1], "build"), build) == 0))
+			end--;
+	for (size_t i = 0; i < end; i++) {
 		const json_t *r = ctl->recs[i];
 		const char *rb = rec_str(r, "build"), *tool = rec_str(r, "tool");
 		json_t *outs = json_object_get(r, "outputs"), *argv = json_object_get(r, "argv_run");
-		if (!rec_is_call(r) || !rb || strcmp(rb, build) != 0 || rec_bool(r, "probe") || !json_array_size(outs) ||
+		if (!rec_is_call(r) || !rb || rec_bool(r, "probe") || !json_array_size(outs) ||
 		    json_integer_value(json_object_get(r, "exit")) != 0 || json_object_get(r, "signal") || !tool || !argv)
+			continue;
+		if (whole_tree ? !same_tree(ctl, rb, build, bdir, seen) : strcmp(rb, build) != 0)
 			continue;
 		char *out = json_bytes_decode(json_array_get(outs, 0));
 		char *key = output_key(rec_str(r, "cwd"), out ? out : "", bdir);
@@ -69,17 +89,18 @@ static struct pin_block *build_blocks(const struct ctl *ctl, const char *build, 
 		warning("%ld call(s) of %s were recorded without fingerprints: their tools' digests are of the binaries "
 			"as they are now", no_id, build);
 	json_decref(index);
+	json_decref(seen);
 	*nr = n;
 	return b;
 }
 
-static int pin_save(struct ctl *ctl, const char *sel, const char *out)
+static int pin_save(struct ctl *ctl, const char *sel, const char *out, int whole_tree)
 {
 	const char *build = ctl_build_select(ctl, sel);
 	if (!build)
 		return 2;
 	size_t n;
-	struct pin_block *b = build_blocks(ctl, build, &n);
+	struct pin_block *b = ctl_pin_blocks(ctl, build, whole_tree, &n);
 	if (!n) {
 		error("pin save: build %s has no successful calls with outputs to pin", build);
 		free(b);
@@ -93,7 +114,8 @@ static int pin_save(struct ctl *ctl, const char *sel, const char *out)
 		free(tmp);
 		return 2;
 	}
-	char *comment = xasprintf("from build %s of %s", build, ctl_build_dir_of(ctl, build));
+	char *comment = xasprintf("from %sbuild %s of %s", whole_tree ? "the tree as left by " : "", build,
+				  ctl_build_dir_of(ctl, build));
 	pin_write(f, b, n, comment);
 	free(comment);
 	int ret = 0;
@@ -110,7 +132,7 @@ static int pin_save(struct ctl *ctl, const char *sel, const char *out)
 	return ret;
 }
 
-static int pin_check(struct ctl *ctl, const char *file, const char *sel, int json)
+static int pin_check(struct ctl *ctl, const char *file, const char *sel, int json, int whole_tree)
 {
 	struct pin_block *p;
 	size_t np;
@@ -122,7 +144,7 @@ static int pin_check(struct ctl *ctl, const char *file, const char *sel, int jso
 		return 2;
 	}
 	size_t nb;
-	struct pin_block *b = build_blocks(ctl, build, &nb);
+	struct pin_block *b = ctl_pin_blocks(ctl, build, whole_tree, &nb);
 	json_t *drift = json_object(), *unbuilt = json_array(), *unpinned = json_array();
 	json_t *built = json_object();
 	for (size_t i = 0; i < nb; i++) {
@@ -205,11 +227,12 @@ int cmd_pin(struct ctl *ctl, int argc, char **argv)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "whole-tree", no_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *dir = NULL, *out = NULL;
-	int json = 0, c;
+	int json = 0, whole_tree = 0, c;
 	optind = 1;
 	opterr = 0;
 	/* "pin save|check" first, then its options and arguments */
@@ -226,6 +249,7 @@ int cmd_pin(struct ctl *ctl, int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 'o': out = optarg; break;
 		case 'j': json = 1; break;
+		case 'w': whole_tree = 1; break;
 		case 'h': return ctl_usage(ctl_find_cmd("pin"), stdout);
 		default: return ctl_bad_option("pin", argv[optind - 1]);
 		}
@@ -237,7 +261,7 @@ int cmd_pin(struct ctl *ctl, int argc, char **argv)
 		}
 		if (ctl_find_dir(ctl, dir) < 0 || ctl_load(ctl) < 0)
 			return 2;
-		return pin_save(ctl, optind < argc ? argv[optind] : "last", strcmp(out, "-") == 0 ? NULL : out);
+		return pin_save(ctl, optind < argc ? argv[optind] : "last", strcmp(out, "-") == 0 ? NULL : out, whole_tree);
 	}
 	if (strcmp(sub, "check") == 0) {
 		if (argc - optind < 1 || argc - optind > 2) {
@@ -246,7 +270,7 @@ int cmd_pin(struct ctl *ctl, int argc, char **argv)
 		}
 		if (ctl_find_dir(ctl, dir) < 0 || ctl_load(ctl) < 0)
 			return 2;
-		return pin_check(ctl, argv[optind], optind + 1 < argc ? argv[optind + 1] : "last", json);
+		return pin_check(ctl, argv[optind], optind + 1 < argc ? argv[optind + 1] : "last", json, whole_tree);
 	}
 	error("pin: unknown subcommand '%s' (save or check)", sub);
 	return 2;

@@ -97,6 +97,15 @@ const char *ctl_build_dir_of(const struct ctl *ctl, const char *build);
 const char *ctl_src_dir_of(const struct ctl *ctl, const char *build);
 int cmd_diff(struct ctl *ctl, int argc, char **argv);
 int cmd_pin(struct ctl *ctl, int argc, char **argv);
+struct pin_block;
+/*
+ * Pin blocks of build: one per (output, role), the last successful call
+ * winning. whole_tree: the tree as the build left it, i.e. also the outputs
+ * of earlier builds of the same build directory that it did not remake (an
+ * incremental build's objects). Caller frees with pin_blocks_free.
+ */
+struct pin_block *ctl_pin_blocks(const struct ctl *ctl, const char *build, int whole_tree, size_t *n);
+int cmd_bisect(struct ctl *ctl, int argc, char **argv);
 int cmd_bundle(struct ctl *ctl, int argc, char **argv);
 int cmd_sweep(struct ctl *ctl, int argc, char **argv);
 int cmd_replay(struct ctl *ctl, int argc, char **argv);
