@@ -305,3 +305,32 @@ json_t *ctl_run_test(const char *test, const char *build_dir, const char *logpat
 	json_object_set_new(res, "tail", tail);
 	return res;
 }
+
+int ctl_copy_file(const char *from, const char *to, int keep_times)
+{
+	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, ret = -1;
+	struct stat st;
+	if (in < 0 || fstat(in, &st) < 0)
+		goto done;
+	unlink(to);
+	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 07777);
+	if (out < 0)
+		goto done;
+	char buf[1 << 16];
+	ssize_t n;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write_all(out, buf, (size_t)n) < 0)
+			goto done;
+	if (n == 0) {
+		struct timespec ts[2] = { st.st_atim, st.st_mtim };
+		if (keep_times)
+			futimens(out, ts);	/* make compares times: keep them */
+		ret = 0;
+	}
+done:
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out) < 0)
+		ret = -1;
+	return ret;
+}

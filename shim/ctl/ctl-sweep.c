@@ -500,34 +500,6 @@ static void snapshot(const char *dir, const char *rel, const char *skip, json_t 
 	free(full);
 }
 
-static int copy_file(const char *from, const char *to)
-{
-	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, ret = -1;
-	struct stat st;
-	if (in < 0 || fstat(in, &st) < 0)
-		goto done;
-	unlink(to);
-	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 07777);
-	if (out < 0)
-		goto done;
-	char buf[1 << 16];
-	ssize_t n;
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write_all(out, buf, (size_t)n) < 0)
-			goto done;
-	if (n == 0) {
-		struct timespec ts[2] = { st.st_atim, st.st_mtim };
-		futimens(out, ts);	/* make compares times: keep them */
-		ret = 0;
-	}
-done:
-	if (in >= 0)
-		close(in);
-	if (out >= 0 && close(out) < 0)
-		ret = -1;
-	return ret;
-}
-
 /* Tree k: a hard-link copy of tree 0 in which every file of written is a real copy. */
 static int make_tree(struct sweep *sw, int k, const json_t *written)
 {
@@ -566,7 +538,7 @@ static int make_tree(struct sweep *sw, int k, const json_t *written)
 			break;
 		char *from = path_join(t0->build_dir, key), *to = path_join(dir, key);
 		struct stat st;
-		if (lstat(from, &st) == 0 && S_ISREG(st.st_mode) && copy_file(from, to) < 0)
+		if (lstat(from, &st) == 0 && S_ISREG(st.st_mode) && ctl_copy_file(from, to, 1) < 0)
 			ret = error("sweep: cannot copy '%s' to '%s': %s", from, to, strerror(errno));
 		free(from);
 		free(to);
@@ -576,7 +548,7 @@ static int make_tree(struct sweep *sw, int k, const json_t *written)
 	mkdir_p(rules, 0755);
 	for (size_t i = 0; i < sw->extra_rules.nr && !ret; i++) {
 		char *to = path_join(rules, path_basename(sw->extra_rules.v[i]));
-		if (copy_file(sw->extra_rules.v[i], to) < 0)
+		if (ctl_copy_file(sw->extra_rules.v[i], to, 1) < 0)
 			ret = error("sweep: cannot copy the rule file '%s' into '%s'", sw->extra_rules.v[i], rules);
 		free(to);
 	}

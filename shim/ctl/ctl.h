@@ -145,6 +145,8 @@ char *ctl_verdict_line(const char *path);
 int ctl_compile_downstream(const json_t *r, double t0);
 /* Write j to path through a temporary file and rename. 0 or -1 (error printed). */
 int ctl_write_json_atomic(const char *path, json_t *j);
+/* Copy a file (unlinking to first), with its mode, and its times if keep_times. 0 or -1 (errno). */
+int ctl_copy_file(const char *from, const char *to, int keep_times);
 /* This kshimctl binary's path (heap). */
 char *ctl_self_kshimctl(void);
 /* "42s", "3m05s", "1h02m" */
