@@ -396,11 +396,17 @@ static int populate(struct bis *bs, int k)
 
 /* ---- one test ------------------------------------------------------------------- */
 
-/* The digest of the candidates' versions in the tree now: the key of a test result. */
+/*
+ * The digest of the candidates' versions in the tree now: the key of a test
+ * result. Candidates whose two versions are the same bytes are left out: they
+ * are the same in every mix.
+ */
 static void mix_key(const struct bis *bs, char out[SHA256_HEX_LEN + 1])
 {
 	char *buf = xstrdup("");
 	for (size_t i = 0; i < bs->nc; i++) {
+		if (strcmp(bs->c[i].sha[0], bs->c[i].sha[1]) == 0)
+			continue;
 		char *n = xasprintf("%s%s=%s\n", buf, bs->c[i].path, bs->c[i].cur);
 		free(buf);
 		buf = n;
@@ -1003,6 +1009,8 @@ int cmd_bisect(struct ctl *ctl, int argc, char **argv)
 	memset(take, 1, nitems);
 	int alone = flags_oracle(&bs, take, nitems);	/* the culprit alone, all its differences: the bad object */
 	int fr = alone < 0 ? -1 : 0;
+	if (alone == 1)		/* an inferred culprit is now seen failing alone */
+		json_object_set_new(json_array_get(culprits, 0), "verified", json_true());
 	if (alone == 0) {
 		say(answer, as_json, "bisect: %s does not fail by itself: the failure needs more than one object (try --all)\n",
 		    cc->path);
