@@ -115,21 +115,13 @@ static int block_same(const struct pin_block *a, const struct pin_block *b)
 static void side_records(struct bis *bs, struct side *sd)
 {
 	const struct ctl *ctl = bs->ctl;
-	size_t end = ctl->nr;
-	while (end > 0 && !(rec_str(ctl->recs[end - 1], "build") && strcmp(rec_str(ctl->recs[end - 1], "build"), sd->build) == 0))
-		end--;
+	size_t end = ctl_build_end(ctl, sd->build);
 	json_t *same = json_object();
 	for (size_t i = 0; i < end; i++) {
 		const json_t *r = ctl->recs[i];
 		const char *b = rec_str(r, "build"), *cwd = rec_str(r, "cwd");
-		if (!rec_is_call(r) || !b || !cwd || rec_bool(r, "probe") || json_integer_value(json_object_get(r, "exit")))
-			continue;
-		json_t *v = json_object_get(same, b);
-		if (!v) {
-			const char *d = ctl_build_dir_of(ctl, b);
-			json_object_set_new(same, b, v = json_boolean(d && strcmp(d, bs->bdir) == 0));
-		}
-		if (!json_is_true(v))
+		if (!rec_is_call(r) || !b || !cwd || rec_bool(r, "probe") || json_integer_value(json_object_get(r, "exit")) ||
+		    !ctl_same_tree(ctl, b, sd->build, bs->bdir, same))
 			continue;
 		const json_t *lay = json_object_get(r, "layout");
 		if (lay && strcmp(b, sd->build) == 0) {
@@ -519,13 +511,12 @@ static int flags_oracle(void *ctx, const unsigned char *set, size_t n)
 		return r;
 	}
 	/* the subset's argv, compiled through make under a pin that says it */
-	char bits[256];
-	size_t nb = n < sizeof(bits) - 1 ? n : sizeof(bits) - 1;
-	for (size_t i = 0; i < nb; i++)
+	char *bits = xcalloc(n + 1, 1);
+	for (size_t i = 0; i < n; i++)
 		bits[i] = set[i] ? '1' : '0';
-	bits[nb] = 0;
 	json_t *compiled = json_object_get(bs->state, "compiled");
 	char *ckey = xasprintf("%s:%s", c->path, bits);
+	free(bits);
 	const char *known = json_string_value(json_object_get(compiled, ckey));
 	char *sp = known ? store_path(bs, known) : NULL;
 	if (sp && access(sp, R_OK) == 0) {

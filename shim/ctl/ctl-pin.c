@@ -14,8 +14,15 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Is build rb one of bdir's (whole_tree: earlier builds count)? Memoized in seen. */
-static int same_tree(const struct ctl *ctl, const char *rb, const char *build, const char *bdir, json_t *seen)
+size_t ctl_build_end(const struct ctl *ctl, const char *build)
+{
+	size_t end = ctl->nr;
+	while (end > 0 && !(rec_str(ctl->recs[end - 1], "build") && strcmp(rec_str(ctl->recs[end - 1], "build"), build) == 0))
+		end--;
+	return end;
+}
+
+int ctl_same_tree(const struct ctl *ctl, const char *rb, const char *build, const char *bdir, json_t *seen)
 {
 	if (strcmp(rb, build) == 0)
 		return 1;
@@ -37,9 +44,7 @@ struct pin_block *ctl_pin_blocks(const struct ctl *ctl, const char *build, int w
 	size_t n = 0, cap = 0, end = ctl->nr;
 	long no_id = 0;
 	if (whole_tree)		/* up to the build's last record: the tree as that build left it */
-		while (end > 0 && !(rec_str(ctl->recs[end - 1], "build") &&
-				    strcmp(rec_str(ctl->recs[end - 1], "build"), build) == 0))
-			end--;
+		end = ctl_build_end(ctl, build);
 	for (size_t i = 0; i < end; i++) {
 		const json_t *r = ctl->recs[i];
 		const char *rb = rec_str(r, "build"), *tool = rec_str(r, "tool");
@@ -47,7 +52,7 @@ struct pin_block *ctl_pin_blocks(const struct ctl *ctl, const char *build, int w
 		if (!rec_is_call(r) || !rb || rec_bool(r, "probe") || !json_array_size(outs) ||
 		    json_integer_value(json_object_get(r, "exit")) != 0 || json_object_get(r, "signal") || !tool || !argv)
 			continue;
-		if (whole_tree ? !same_tree(ctl, rb, build, bdir, seen) : strcmp(rb, build) != 0)
+		if (whole_tree ? !ctl_same_tree(ctl, rb, build, bdir, seen) : strcmp(rb, build) != 0)
 			continue;
 		char *out = json_bytes_decode(json_array_get(outs, 0));
 		char *key = output_key(rec_str(r, "cwd"), out ? out : "", bdir);

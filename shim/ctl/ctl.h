@@ -104,6 +104,10 @@ struct pin_block;
  * of earlier builds of the same build directory that it did not remake (an
  * incremental build's objects). Caller frees with pin_blocks_free.
  */
+/* One past the index of build's last record (0 if it has none). */
+size_t ctl_build_end(const struct ctl *ctl, const char *build);
+/* Is build rb build itself or another build of the directory bdir? Memoized in seen (an object). */
+int ctl_same_tree(const struct ctl *ctl, const char *rb, const char *build, const char *bdir, json_t *seen);
 struct pin_block *ctl_pin_blocks(const struct ctl *ctl, const char *build, int whole_tree, size_t *n);
 int cmd_bisect(struct ctl *ctl, int argc, char **argv);
 int cmd_bundle(struct ctl *ctl, int argc, char **argv);
