@@ -420,6 +420,21 @@ static void progress(struct bis *bs, const char *what, const json_t *res, int kn
 		known ? " [known]" : "");
 }
 
+/* After make: are the placed objects still the ones placed? (make -B, a touched source, a clock skew rebuild them) */
+static int tree_holds_mix(const struct bis *bs)
+{
+	for (size_t i = 0; i < bs->nc; i++) {
+		const struct cand *c = &bs->c[i];
+		char *p = path_join(bs->bdir, c->path), now[SHA256_HEX_LEN + 1] = "";
+		int same = !c->cur[0] || (sha256_file_hex(p, now) == 0 && strcmp(now, c->cur) == 0);
+		free(p);
+		if (!same)
+			return error("bisect: make rebuilt %s while relinking a mix (a newer source or header, or make -B in the "
+				     "arguments?): that mix is not what it should be, so it is not tested", c->path);
+	}
+	return 0;
+}
+
 /*
  * Relink what is in the tree (unless built), test it, remember the result
  * under the mix's key. 1 fail, 0 pass, -1 error.
@@ -440,7 +455,7 @@ static int judge(struct bis *bs, const char *what, int built)
 	res = json_object();
 	if (!built) {
 		int st = remake(bs, bs->s[0].pin, what, name);
-		if (st != 0) {
+		if (st != 0 || tree_holds_mix(bs) < 0) {
 			json_decref(res);
 			return -1;
 		}
@@ -572,6 +587,25 @@ static int flags_oracle(void *ctx, const unsigned char *set, size_t n)
 	return r;
 }
 
+/* The answer in words: on stdout, and as the answer's "message" (--json prints only JSON). */
+static void say(json_t *answer, int as_json, const char *fmt, ...) ATTR_PRINTF(3, 4);
+static void say(json_t *answer, int as_json, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *m;
+	if (vasprintf(&m, fmt, ap) < 0)
+		m = NULL;
+	va_end(ap);
+	if (!m)
+		return;
+	if (!as_json)
+		fputs(m, stdout);
+	const char *had = json_string_value(json_object_get(answer, "message"));
+	json_object_set_new(answer, "message", json_sprintf("%s%s", had ? had : "", m));
+	free(m);
+}
+
 /* ---- reporting ------------------------------------------------------------------------ */
 
 /* Rules of the bad build whose changes on the culprit mention the item's words. */
@@ -614,58 +648,75 @@ static json_t *rules_behind(const struct bis *bs, const struct cand *c, const ch
 	return out;
 }
 
-/* A rule file that undoes the items on the culprit (for KSHIM_RULES, after the others). */
-static char *write_fix_rule(const struct bis *bs, const struct cand *c, const unsigned char *items)
+/* One rule that undoes the items on the culprit (NULL when an item is the tool: only a pin says that). */
+static char *fix_rule_text(const struct bis *bs, const struct cand *c, const unsigned char *items)
 {
-	char *path = xasprintf("%s/fix.ini", bs->dir);
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		error("bisect: cannot write '%s': %s", path, strerror(errno));
-		free(path);
+	if (bs->tool_item >= 0 && items[bs->tool_item])
 		return NULL;
-	}
 	char *name = xstrdup(c->path);
 	for (char *p = name; *p; p++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_", *p))
 			*p = '_';
-	fprintf(f, "; written by kshimctl bisect (good %s, bad %s, test: %s)\n", bs->s[0].arg, bs->s[1].arg, bs->test);
-	fprintf(f, "; load it after the rules that made the bad build: KSHIM_RULES=...:%s\n", path);
-	fprintf(f, "[rule bisect-fix-%s]\n", name);
-	fprintf(f, "why    = kshimctl bisect: these differences on %s fail the test\n", c->path);
-	fprintf(f, "role   = %s\noutput = %s\n", bs->s[1].b[c->bi].role, c->path);
+	char *t = xasprintf("[rule bisect-fix-%s]\nwhy    = kshimctl bisect: these differences on %s fail the test\n"
+			    "role   = %s\noutput = %s\n", name, c->path, bs->s[1].b[c->bi].role, c->path);
+	free(name);
 	for (size_t i = 0; i < bs->fd.nitems; i++) {
 		if (!items[i])
 			continue;
 		const struct flag_item *it = &bs->fd.items[i];
-		if (it->kind == FLAG_ADD)
-			fprintf(f, "remove = %s\n", it->to);
-		else if (it->kind == FLAG_REMOVE)
-			fprintf(f, "add    = %s\n", it->from);
-		else
-			fprintf(f, "replace = %s => %s\n", it->to, it->from);
+		char *n = it->kind == FLAG_ADD ? xasprintf("%sremove = %s\n", t, it->to) :
+			  it->kind == FLAG_REMOVE ? xasprintf("%sadd    = %s\n", t, it->from) :
+			  xasprintf("%sreplace = %s => %s\n", t, it->to, it->from);
+		free(t);
+		t = n;
 	}
-	fclose(f);
-	free(name);
+	return t;
+}
+
+/* The rule file of the fixes (for KSHIM_RULES, after the others). */
+static char *write_fix_rules(const struct bis *bs, const struct strvec *rules)
+{
+	char *path = xasprintf("%s/fix.ini", bs->dir);
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "; written by kshimctl bisect (good %s, bad %s, test: %s)\n", bs->s[0].arg, bs->s[1].arg, bs->test);
+		fprintf(f, "; load it after the rules that made the bad build: KSHIM_RULES=...:%s\n", path);
+		for (size_t i = 0; i < rules->nr; i++)
+			fprintf(f, "%s%s", i ? "\n" : "", rules->v[i]);
+	}
+	if (!f || fclose(f) != 0) {
+		error("bisect: cannot write '%s': %s", path, strerror(errno));
+		free(path);
+		return NULL;
+	}
 	return path;
 }
 
-/* The bad pin with the culprit's block from the good one. */
-static char *write_fix_pin(const struct bis *bs, const struct cand *c)
+/* The bad pin with the culprits' blocks from the good one. */
+static char *write_fix_pin(const struct bis *bs, const size_t *culprits, size_t n)
 {
 	const struct side *g = &bs->s[0], *b = &bs->s[1];
 	char *path = xasprintf("%s/fix.pin", bs->dir);
 	struct pin_block *blocks = xcalloc(b->n, sizeof(*blocks));
 	memcpy(blocks, b->b, b->n * sizeof(*blocks));
-	blocks[c->bi] = g->b[c->gi];
-	blocks[c->bi].output = b->b[c->bi].output;
-	blocks[c->bi].role = b->b[c->bi].role;
+	char *names = xstrdup("");
+	for (size_t k = 0; k < n; k++) {
+		const struct cand *c = &bs->c[culprits[k]];
+		blocks[c->bi] = g->b[c->gi];
+		blocks[c->bi].output = b->b[c->bi].output;
+		blocks[c->bi].role = b->b[c->bi].role;
+		char *nn = xasprintf("%s%s%s", names, k ? " " : "", c->path);
+		free(names);
+		names = nn;
+	}
 	FILE *f = fopen(path, "w");
 	if (f) {
-		char *comment = xasprintf("kshimctl bisect: the bad side (%s) with %s as in the good one (%s)", b->arg, c->path,
+		char *comment = xasprintf("kshimctl bisect: the bad side (%s) with %s as in the good one (%s)", b->arg, names,
 					  g->arg);
 		pin_write(f, blocks, b->n, comment);
 		free(comment);
 	}
+	free(names);
 	if (!f || fclose(f) != 0) {
 		error("bisect: cannot write '%s': %s", path, strerror(errno));
 		free(path);
@@ -673,6 +724,94 @@ static char *write_fix_pin(const struct bis *bs, const struct cand *c)
 	}
 	free(blocks);
 	return path;
+}
+
+/*
+ * The flag stage on one culprit (every other candidate good): which of its
+ * differences fail. Fills jf; appends the fix rule's text to fixes.
+ * 0 answered, 1 no answer (the object passes by itself), -1 error.
+ */
+static int flag_stage(struct bis *bs, size_t ci, json_t *jculprit, json_t *jf, struct strvec *fixes, json_t *answer,
+		      int as_json)
+{
+	struct cand *cc = &bs->c[ci];
+	bs->culprit = ci;
+	for (size_t i = 0; i < bs->nc; i++)	/* the rest good */
+		if (i != ci && place(bs, &bs->c[i], bs->c[i].sha[0]) < 0)
+			return -1;
+	const struct pin_block *gb = &bs->s[0].b[cc->gi], *bb = &bs->s[1].b[cc->bi];
+	flag_diff_release(&bs->fd);
+	flag_diff_compute(&gb->args, &bb->args, &bs->fd);
+	size_t nitems = bs->fd.nitems;
+	bs->tool_item = -1;
+	if (strcmp(gb->tool, bb->tool) != 0 || strcmp(gb->tool_sha, bb->tool_sha) != 0)
+		bs->tool_item = (int)nitems++;
+	bs->stage = "flags";
+	bs->asked = 0;
+	bs->compiles = 0;
+	bs->budget = bisect_log2_ceil(nitems) + 2;
+	unsigned tests_before = bs->tests;
+	json_object_set_new(jf, "object", json_string(cc->path));
+	json_object_set_new(jf, "differences", json_integer((json_int_t)nitems));
+	fprintf(stderr, "bisect: %s: %zu difference(s) between its good and bad command\n", cc->path, nitems);
+	unsigned char *take = xcalloc(nitems + 1, 1), *needed = xcalloc(nitems + 1, 1);
+	memset(take, 1, nitems);
+	int ret = 0;
+	int alone = flags_oracle(bs, take, nitems);	/* the culprit alone, all its differences: the bad object */
+	int fr = alone < 0 ? -1 : 0;
+	if (alone == 1)		/* an inferred culprit is now seen failing alone */
+		json_object_set_new(jculprit, "verified", json_true());
+	if (alone == 0) {
+		say(answer, as_json, "bisect: %s does not fail by itself: the failure needs more than one object (try --all)\n",
+		    cc->path);
+		json_object_set_new(jf, "object_alone_passes", json_true());
+		ret = 1;
+	} else if (alone == 1 && nitems == 1) {
+		needed[0] = 1;
+	} else if (alone == 1) {
+		size_t fc = 0;
+		int verified = 0;
+		fr = bisect_halve(nitems, flags_oracle, bs, &fc, &verified);
+		if (fr == 0 && !verified) {	/* inferred: see it fail alone */
+			memset(take, 0, nitems);
+			take[fc] = 1;
+			int v = flags_oracle(bs, take, nitems);
+			fr = v < 0 ? -1 : 0;
+			verified = v == 1;
+		}
+		if (fr == 0 && verified) {
+			needed[fc] = 1;
+		} else if (fr == 0) {
+			fprintf(stderr, "bisect: no single difference fails alone: looking for the smallest combination\n");
+			bs->budget = bs->asked + 2 * (bisect_log2_ceil(nitems) + 1);
+			fr = bisect_minimal(nitems, flags_oracle, bs, needed);
+		}
+	}
+	free(take);
+	if (fr < 0) {
+		free(needed);
+		return -1;
+	}
+	json_object_set_new(jf, "compiles", json_integer(bs->compiles));
+	json_object_set_new(jf, "tests", json_integer(bs->tests - tests_before));
+	json_object_set_new(jf, "bound", json_integer(bisect_log2_ceil(nitems) + 2));
+	json_t *items = json_array();
+	json_object_set_new(jf, "culprits", items);
+	for (size_t i = 0; i < nitems && ret == 0; i++) {
+		if (!needed[i])
+			continue;
+		char *d = (int)i == bs->tool_item ? xasprintf("tool %s => %s", gb->tool, bb->tool) :
+			  flag_item_describe(&bs->fd.items[i]);
+		const struct flag_item *it = (int)i == bs->tool_item ? NULL : &bs->fd.items[i];
+		json_array_append_new(items, json_pack("{s:s,s:o}", "difference", d, "rules",
+						       rules_behind(bs, cc, it ? (it->to ? it->to : it->from) : NULL)));
+		free(d);
+	}
+	char *rule = ret == 0 ? fix_rule_text(bs, cc, needed) : NULL;
+	if (rule)
+		strvec_push_nodup(fixes, rule);
+	free(needed);
+	return ret;
 }
 
 /* ---- the command -------------------------------------------------------------------------- */
@@ -751,25 +890,6 @@ static void bis_release(struct bis *bs)
 	json_decref(bs->state);
 	json_decref(bs->others);
 	flag_diff_release(&bs->fd);
-}
-
-/* The answer in words: on stdout, and as the answer's "message" (--json prints only JSON). */
-static void say(json_t *answer, int as_json, const char *fmt, ...) ATTR_PRINTF(3, 4);
-static void say(json_t *answer, int as_json, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *m;
-	if (vasprintf(&m, fmt, ap) < 0)
-		m = NULL;
-	va_end(ap);
-	if (!m)
-		return;
-	if (!as_json)
-		fputs(m, stdout);
-	const char *had = json_string_value(json_object_get(answer, "message"));
-	json_object_set_new(answer, "message", json_sprintf("%s%s", had ? had : "", m));
-	free(m);
 }
 
 static char *seeds_str(const json_t *seeds)
@@ -918,6 +1038,7 @@ int cmd_bisect(struct ctl *ctl, int argc, char **argv)
 	unsigned char *found = xcalloc(bs.nact, 1);
 	size_t *sub = xcalloc(bs.nact, sizeof(*sub));
 	int err = 0;
+	unsigned mark = 0;	/* a culprit's tests: the endpoints count for the first, the "another one?" test for the next */
 	for (;;) {
 		/* the candidates not found yet; the found ones are good in every mix from here */
 		size_t ns = 0;
@@ -933,7 +1054,7 @@ int cmd_bisect(struct ctl *ctl, int argc, char **argv)
 				place(&bs, &bs.c[saved[i]], bs.c[saved[i]].sha[0]);
 		bs.act = sub_act;
 		int verified = 0;
-		unsigned before = bs.asked;
+		unsigned before = mark;
 		int r = bisect_halve(ns, objects_oracle, &bs, &cul, &verified);
 		bs.act = saved;
 		size_t ci = sub_act[cul];
@@ -947,6 +1068,7 @@ int cmd_bisect(struct ctl *ctl, int argc, char **argv)
 							  "tests", (json_int_t)(bs.asked - before)));
 		fprintf(stderr, "bisect: culprit object: %s (%s)\n", bs.c[ci].path, verified ? "seen failing alone" :
 			"inferred: the rest passes without it");
+		mark = bs.asked;
 		if (!all || ns == 1)
 			break;
 		/* is there another one? the bad build without the culprits found so far */
@@ -972,97 +1094,43 @@ int cmd_bisect(struct ctl *ctl, int argc, char **argv)
 		goto out;
 	}
 
-	/* 3. flags, on the first culprit */
-	const char *cpath = json_string_value(json_object_get(json_array_get(culprits, 0), "object"));
-	for (size_t i = 0; i < bs.nc; i++)
-		if (strcmp(bs.c[i].path, cpath) == 0)
-			bs.culprit = i;
-	struct cand *cc = &bs.c[bs.culprit];
-	for (size_t i = 0; i < bs.nc; i++)	/* the rest good */
-		if (i != bs.culprit)
-			place(&bs, &bs.c[i], bs.c[i].sha[0]);
+	/* 3. flags, on each culprit (the first only without --all) */
+	size_t nfound = json_array_size(culprits), *cis = xcalloc(nfound + 1, sizeof(*cis));
+	for (size_t k = 0; k < nfound; k++) {
+		const char *cpath = json_string_value(json_object_get(json_array_get(culprits, k), "object"));
+		for (size_t i = 0; i < bs.nc; i++)
+			if (strcmp(bs.c[i].path, cpath) == 0)
+				cis[k] = i;
+	}
 	ret = 0;
-	if (objects_only)
-		goto done;
-	const struct pin_block *gb = &bs.s[0].b[cc->gi], *bb = &bs.s[1].b[cc->bi];
-	flag_diff_compute(&gb->args, &bb->args, &bs.fd);
-	size_t nitems = bs.fd.nitems;
-	if (strcmp(gb->tool, bb->tool) != 0 || strcmp(gb->tool_sha, bb->tool_sha) != 0)
-		bs.tool_item = (int)nitems++;
-	bs.stage = "flags";
-	bs.asked = 0;
-	bs.budget = bisect_log2_ceil(nitems) + 2;
-	unsigned tests_before = bs.tests;
-	json_t *jf = json_pack("{s:s,s:i}", "object", cc->path, "differences", (json_int_t)nitems);
-	json_object_set_new(answer, "flags", jf);
-	fprintf(stderr, "bisect: %s: %zu difference(s) between its good and bad command\n", cc->path, nitems);
-	unsigned char *take = xcalloc(nitems + 1, 1), *needed = xcalloc(nitems + 1, 1);
-	memset(take, 1, nitems);
-	int alone = flags_oracle(&bs, take, nitems);	/* the culprit alone, all its differences: the bad object */
-	int fr = alone < 0 ? -1 : 0;
-	if (alone == 1)		/* an inferred culprit is now seen failing alone */
-		json_object_set_new(json_array_get(culprits, 0), "verified", json_true());
-	if (alone == 0) {
-		say(answer, as_json, "bisect: %s does not fail by itself: the failure needs more than one object (try --all)\n",
-		    cc->path);
-		json_object_set_new(jf, "object_alone_passes", json_true());
-		ret = 1;
-	} else if (alone == 1 && nitems == 1) {
-		needed[0] = 1;
-	} else if (alone == 1) {
-		size_t fc = 0;
-		int verified = 0;
-		fr = bisect_halve(nitems, flags_oracle, &bs, &fc, &verified);
-		if (fr == 0 && !verified) {	/* inferred: see it fail alone */
-			memset(take, 0, nitems);
-			take[fc] = 1;
-			int v = flags_oracle(&bs, take, nitems);
-			fr = v < 0 ? -1 : 0;
-			verified = v == 1;
-		}
-		if (fr == 0 && verified) {
-			needed[fc] = 1;
-		} else if (fr == 0) {
-			fprintf(stderr, "bisect: no single difference fails alone: looking for the smallest combination\n");
-			bs.budget = bs.asked + 2 * (bisect_log2_ceil(nitems) + 1);
-			fr = bisect_minimal(nitems, flags_oracle, &bs, needed);
-		}
+	struct strvec fixes = STRVEC_INIT;
+	for (size_t k = 0; !objects_only && k < nfound && ret == 0; k++) {
+		json_t *jf = json_object(), *jc = json_array_get(culprits, k);
+		json_object_set(jc, "flags", jf);
+		if (k == 0)
+			json_object_set(answer, "flags", jf);
+		json_decref(jf);
+		int fr = flag_stage(&bs, cis[k], jc, jf, &fixes, answer, as_json);
+		ret = fr < 0 ? 2 : fr;
+		if (!all)
+			break;
 	}
-	free(take);
-	if (fr < 0) {
-		free(needed);
-		ret = 2;
-		goto out;
-	}
-	json_object_set_new(jf, "compiles", json_integer(bs.compiles));
-	json_object_set_new(jf, "tests", json_integer(bs.tests - tests_before));
-	json_object_set_new(jf, "bound", json_integer(bisect_log2_ceil(nitems) + 2));
-	json_t *items = json_array();
-	json_object_set_new(jf, "culprits", items);
-	for (size_t i = 0; i < nitems && ret == 0; i++) {
-		if (!needed[i])
-			continue;
-		char *d = (int)i == bs.tool_item ? xasprintf("tool %s => %s", gb->tool, bb->tool) :
-			  flag_item_describe(&bs.fd.items[i]);
-		const struct flag_item *it = (int)i == bs.tool_item ? NULL : &bs.fd.items[i];
-		json_array_append_new(items, json_pack("{s:s,s:o}", "difference", d, "rules",
-						       rules_behind(&bs, cc, it ? (it->to ? it->to : it->from) : NULL)));
-		free(d);
-	}
-	if (ret == 0 && bs.tool_item < 0) {
-		char *fix = write_fix_rule(&bs, cc, needed);
+	if (ret == 0 && fixes.nr) {
+		char *fix = write_fix_rules(&bs, &fixes);
 		if (fix)
 			json_object_set_new(answer, "fix_rule", json_string(fix));
 		free(fix);
 	}
-	free(needed);
-done:
+	strvec_clear(&fixes);
 	if (ret == 0) {
-		char *fp = write_fix_pin(&bs, cc);
+		char *fp = write_fix_pin(&bs, cis, all ? nfound : 1);
 		if (fp)
 			json_object_set_new(answer, "fix_pin", json_string(fp));
 		free(fp);
 	}
+	free(cis);
+	if (ret == 2)
+		goto out;
 	restore_good(&bs);
 report:
 	json_object_set(bs.state, "answer", answer);
@@ -1072,30 +1140,33 @@ report:
 		putchar('\n');
 		goto out;
 	}
-	const json_t *o = json_object_get(answer, "objects"), *fl = json_object_get(answer, "flags");
-	size_t i;
-	json_t *x;
+	const json_t *o = json_object_get(answer, "objects");
+	size_t i, k;
+	json_t *x, *cx;
 	json_array_foreach(json_object_get(o, "culprits"), i, x)
 		printf("bisect: culprit object: %s (%s; among %lld objects: %lld tests, bound %lld)\n",
 		       json_string_value(json_object_get(x, "object")),
 		       json_is_true(json_object_get(x, "verified")) ? "fails alone" : "inferred",
 		       (long long)json_integer_value(json_object_get(o, "candidates")),
-		       (long long)json_integer_value(json_object_get(i ? x : o, "tests")),
+		       (long long)json_integer_value(json_object_get(x, "tests")),
 		       (long long)json_integer_value(json_object_get(o, "bound")));
-	json_array_foreach(json_object_get(fl, "culprits"), i, x) {
-		printf("bisect: culprit flag:   %s on %s (of %lld differences; %lld compiles, bound %lld)\n",
-		       json_string_value(json_object_get(x, "difference")), json_string_value(json_object_get(fl, "object")),
-		       (long long)json_integer_value(json_object_get(fl, "differences")),
-		       (long long)json_integer_value(json_object_get(fl, "compiles")),
-		       (long long)json_integer_value(json_object_get(fl, "bound")));
-		size_t k;
-		json_t *rl;
-		json_array_foreach(json_object_get(x, "rules"), k, rl)
-			printf("  put there by rule %s (%s)\n", json_string_value(json_object_get(rl, "rule")),
-			       json_string_value(json_object_get(rl, "at")));
-		if (!json_array_size(json_object_get(x, "rules")))
-			printf("  put there by: %s\n", bs.s[1].build ? "no rule of the bad build (its make arguments or "
-			       "the tree)" : "the bad pin");
+	json_array_foreach(json_object_get(o, "culprits"), k, cx) {
+		const json_t *fl = json_object_get(cx, "flags");
+		json_array_foreach(json_object_get(fl, "culprits"), i, x) {
+			printf("bisect: culprit flag:   %s on %s (of %lld differences; %lld compiles, bound %lld)\n",
+			       json_string_value(json_object_get(x, "difference")), json_string_value(json_object_get(fl, "object")),
+			       (long long)json_integer_value(json_object_get(fl, "differences")),
+			       (long long)json_integer_value(json_object_get(fl, "compiles")),
+			       (long long)json_integer_value(json_object_get(fl, "bound")));
+			size_t r;
+			json_t *rl;
+			json_array_foreach(json_object_get(x, "rules"), r, rl)
+				printf("  put there by rule %s (%s)\n", json_string_value(json_object_get(rl, "rule")),
+				       json_string_value(json_object_get(rl, "at")));
+			if (!json_array_size(json_object_get(x, "rules")))
+				printf("  put there by: %s\n", bs.s[1].build ? "no rule of the bad build (its make arguments or "
+				       "the tree)" : "the bad pin");
+		}
 	}
 	if (json_object_get(answer, "fix_rule"))
 		printf("  fix: the rule %s, or\n", json_string_value(json_object_get(answer, "fix_rule")));

@@ -242,6 +242,32 @@ void ctl_fmt_eta(double s, char *buf, size_t n)
 		snprintf(buf, n, "%ds", (int)s);
 }
 
+/*
+ * Drops make's -B (--always-make) from a word, in place: a relink through make
+ * must rebuild only what is out of date. "-sB" becomes "-s"; a word with an
+ * option that takes an argument ("-C dir", "-j2") is left alone. 1 if the
+ * word is empty now.
+ */
+static int drop_always_make(char *w, int *dropped)
+{
+	if (strcmp(w, "--always-make") == 0 || strcmp(w, "-B") == 0) {
+		*dropped = 1;
+		return 1;
+	}
+	if (w[0] != '-' || w[1] == '-' || !w[1] || strpbrk(w + 1, "CfIjloOW") || !strchr(w, 'B'))
+		return 0;
+	for (const char *p = w + 1; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+			return 0;
+	char *o = w + 1;
+	for (const char *p = w + 1; *p; p++)
+		if (*p != 'B')
+			*o++ = *p;
+	*o = 0;
+	*dropped = 1;
+	return 0;
+}
+
 int ctl_make_args_of(const struct ctl *ctl, const char *build, struct strvec *args, char **cwd)
 {
 	const json_t *start = ctl_build_start(ctl, build);
@@ -249,11 +275,16 @@ int ctl_make_args_of(const struct ctl *ctl, const char *build, struct strvec *ar
 	const json_t *a = start ? json_object_get(start, "make_args") : NULL;
 	if (!bdir || !json_is_array(a))
 		return -1;
+	int dropped = 0;
 	for (size_t i = 0; i < json_array_size(a); i++) {
 		char *w = json_bytes_decode(json_array_get(a, i));
-		strvec_push(args, w ? w : "");
+		if (!w || !drop_always_make(w, &dropped))
+			strvec_push(args, w ? w : "");
 		free(w);
 	}
+	if (dropped)
+		fprintf(stderr, "kshimctl: build %s was made with make -B: left out here, so that make rebuilds only what "
+			"is out of date\n", build);
 	*cwd = xstrdup(at ? at : bdir);
 	return 0;
 }

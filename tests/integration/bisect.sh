@@ -82,6 +82,44 @@ test_mixes_compile_nothing() {
 	assert_contains "object" "$(cat out)" "culprit object: lib/words.o"
 }
 
+# two culprits: fast-math.ini on top of bad.ini breaks core/timer.o too
+test_all_finds_both_culprits_and_their_flags() {
+	twin
+	export KSHIM_RULES=$PWD/bad.ini:$PWD/fast-math.ini
+	# made with -B: bisect's relinks must leave that out
+	kshimctl make --build-id bad2 -- -s -B > build.out 2>&1 || { cat build.out; fail "the build with both rules"; }
+	kshimctl bisect --good good --bad bad2 --test ./prog --all --json > answer.json 2> err
+	assert_eq "exit: culprits named" 0 "$?"
+	assert_contains "-B left out, said" "$(cat err)" "build bad2 was made with make -B: left out here"
+	local n bound
+	n=$(jq .objects.candidates answer.json)
+	bound=$(( $(log2 "$n") + 2 ))
+	assert_eq "both objects" "core/timer.o lib/words.o" "$(jq -r '[.objects.culprits[].object] | sort | join(" ")' answer.json)"
+	assert_eq "each object within ceil(log2 N)+2 tests" 0 \
+		"$(jq --argjson b "$bound" '[.objects.culprits[] | select(.tests > $b)] | length' answer.json)"
+	assert_eq "the flag of each" "core/timer.o: add -ffast-math lib/words.o: add -fstrict-aliasing" \
+		"$(jq -r '[.objects.culprits[] | "\(.object): \(.flags.culprits[0].difference)"] | sort | join(" ")' answer.json)"
+	assert_eq "the rule of each" "$PWD/bad.ini:2 $PWD/fast-math.ini:2" \
+		"$(jq -r '[.objects.culprits[].flags.culprits[0].rules[0].at] | sort | join(" ")' answer.json)"
+	assert_eq "each flag within ceil(log2 F)+2 compiles" 0 \
+		"$(jq '[.objects.culprits[].flags | select(.compiles > (.bound))] | length' answer.json)"
+	# without --all: one of them, the same way as before
+	kshimctl bisect --good good --bad bad2 --test ./prog > out 2> /dev/null
+	assert_eq "one culprit without --all" 1 "$(grep -c '^bisect: culprit object:' out)"
+	kshimctl bisect --good good --bad bad2 --test ./prog --all > out 2> /dev/null
+	assert_contains "text report: both flags" "$(cat out)" "culprit flag:   add -ffast-math on core/timer.o"
+	assert_eq "two fix rules" 2 "$(grep -c '^\[rule bisect-fix-' .kshim/bisect/fix.ini)"
+	# one rule file fixes both; so does the pin
+	export KSHIM_RULES=$PWD/bad.ini:$PWD/fast-math.ini:$PWD/.kshim/bisect/fix.ini
+	kshimctl stale --invalidate > /dev/null 2>&1
+	kshimctl make -- -s > build.out 2>&1 || { cat build.out; fail "build with the fix rules"; }
+	./prog > /dev/null || fail "both rules plus the fix rules pass"
+	export KSHIM_RULES=$PWD/bad.ini:$PWD/fast-math.ini KSHIM_PIN=$PWD/.kshim/bisect/fix.pin KSHIM_PIN_MODE=enforce
+	rm -f core/*.o lib/*.o
+	kshimctl make -- -s > build.out 2>&1 || { cat build.out; fail "build under the fix pin"; }
+	./prog > /dev/null || fail "the fix pin of both passes"
+}
+
 test_endpoints_that_do_not_hold() {
 	twin
 	kshimctl bisect --good good --bad bad --test true > out 2> err
@@ -129,6 +167,10 @@ test_errors_say_what() {
 	assert_contains "file:line" "$(cat err)" "broken.pin:1"
 	kshimctl bisect --good good --bad bad --test ./prog --timeout -1 > out 2> err
 	assert_eq "bad timeout" 2 "$?"
+	# a test that touches a header: make rebuilds objects in the next mix, which bisect sees and refuses
+	kshimctl bisect --good good --bad bad --test 'touch twin.h; ./prog' > out 2> err
+	assert_eq "a mix make rebuilt" 2 "$?"
+	assert_contains "message" "$(cat err)" "while relinking a mix (a newer source or header"
 	kshimctl bisect --help | grep -q 'ceil(log2 N)+2' || fail "--help states the bound"
 }
 

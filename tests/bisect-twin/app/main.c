@@ -13,6 +13,10 @@ int main(void)
 		printf("FAIL: lib_words: a store through the u16 view was lost (got %u)\n", w);
 		return 1;
 	}
+	if (core_timer_valid(__builtin_nan(""))) {
+		printf("FAIL: core_timer_valid: a NaN reading was taken as valid\n");
+		return 1;
+	}
 	printf(ok ? "twin: ok\n" : "FAIL: arithmetic\n");
 	return !ok;
 }
