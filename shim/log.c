@@ -424,8 +424,9 @@ void log_reader_close(struct log_reader *r)
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-static char *b64_encode(const unsigned char *u, size_t n)
+char *base64_encode(const void *data, size_t n)
 {
+	const unsigned char *u = data;
 	char *out = xmalloc(4 * ((n + 2) / 3) + 1);
 	size_t o = 0;
 	for (size_t i = 0; i < n; i += 3) {
@@ -446,7 +447,7 @@ char *json_key_bytes(const char *s)
 	size_t n = strlen(s);
 	if (utf8_valid(s, n) && !starts_with(s, KEY_B64))
 		return xstrdup(s);
-	char *enc = b64_encode((const unsigned char *)s, n);
+	char *enc = base64_encode((const unsigned char *)s, n);
 	char *key = xasprintf(KEY_B64 "%s", enc);
 	free(enc);
 	return key;
@@ -467,7 +468,7 @@ json_t *json_bytes(const char *s)
 	size_t n = strlen(s);
 	if (utf8_valid(s, n))
 		return json_stringn_nocheck(s, n);
-	char *out = b64_encode((const unsigned char *)s, n);
+	char *out = base64_encode((const unsigned char *)s, n);
 	json_t *j = json_pack("{s:s}", "base64", out);
 	free(out);
 	return j;

@@ -76,6 +76,8 @@ void log_reader_close(struct log_reader *r);
 
 /* argv element helpers: valid UTF-8 -> JSON string, else {"base64": "..."} */
 json_t *json_bytes(const char *s);
+/* Standard base64 (with padding) of n bytes; heap string. */
+char *base64_encode(const void *data, size_t n);
 /* Decode what json_bytes produced; heap string or NULL. */
 char *json_bytes_decode(const json_t *j);
 /*

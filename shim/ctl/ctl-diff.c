@@ -279,36 +279,8 @@ static void print_words(const char *label, const json_t *a)
 	printf("\n");
 }
 
-int cmd_diff(struct ctl *ctl, int argc, char **argv)
+json_t *ctl_diff(struct ctl *ctl, const char *a, const char *b)
 {
-	static const struct option longopts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	const char *dir = NULL;
-	int json = 0, verbose = 0, c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+jvh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'j': json = 1; break;
-		case 'v': verbose = 1; break;
-		case 'h': return ctl_usage(ctl_find_cmd("diff"), stdout);
-		default: return ctl_bad_option("diff", argv[optind - 1]);
-		}
-	}
-	if (argc - optind != 2) {
-		error("diff: two builds are needed (see 'kshimctl diff --help')");
-		return 2;
-	}
-	const char *a, *b;
-	if (ctl_find_dir(ctl, dir) < 0 || ctl_load(ctl) < 0 || !(a = ctl_build_select(ctl, argv[optind])) ||
-	    !(b = ctl_build_select(ctl, argv[optind + 1])))
-		return 2;
 	struct side sa = { a, ctl_build_dir_of(ctl, a), ctl_src_dir_of(ctl, a), deptab_open_ro(ctl->dir, a) };
 	struct side sb = { b, ctl_build_dir_of(ctl, b), ctl_src_dir_of(ctl, b), deptab_open_ro(ctl->dir, b) };
 	const char *bdir_a = sa.bdir, *bdir_b = sb.bdir;
@@ -363,14 +335,52 @@ int cmd_diff(struct ctl *ctl, int argc, char **argv)
 					    json_integer(json_integer_value(json_object_get(counts, "only in B")) + 1));
 		}
 	}
-	long differ = (long)json_object_size(outputs);
+	json_t *all = json_pack("{s:s,s:s,s:I,s:o,s:o}", "a", a, "b", b, "same", (json_int_t)same, "counts", counts,
+				"outputs", outputs);
+	deptab_close(sa.deps);
+	deptab_close(sb.deps);
+	json_decref(ma);
+	json_decref(mb);
+	return all;
+}
+
+int cmd_diff(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *dir = NULL;
+	int json = 0, verbose = 0, c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+jvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'j': json = 1; break;
+		case 'v': verbose = 1; break;
+		case 'h': return ctl_usage(ctl_find_cmd("diff"), stdout);
+		default: return ctl_bad_option("diff", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 2) {
+		error("diff: two builds are needed (see 'kshimctl diff --help')");
+		return 2;
+	}
+	const char *a, *b;
+	if (ctl_find_dir(ctl, dir) < 0 || ctl_load(ctl) < 0 || !(a = ctl_build_select(ctl, argv[optind])) ||
+	    !(b = ctl_build_select(ctl, argv[optind + 1])))
+		return 2;
+	json_t *all = ctl_diff(ctl, a, b), *counts = json_object_get(all, "counts"), *outputs = json_object_get(all, "outputs");
+	long differ = (long)json_object_size(outputs), same = (long)json_integer_value(json_object_get(all, "same"));
+	const char *key;
 	if (json) {
-		json_t *all = json_pack("{s:s,s:s,s:I,s:O,s:O}", "a", a, "b", b, "same", (json_int_t)same, "counts", counts,
-					"outputs", outputs);
 		char *s = json_dumps(all, JSON_SORT_KEYS | JSON_INDENT(1));
 		puts(s);
 		free(s);
-		json_decref(all);
 	} else {
 		printf("%s -> %s: %ld output(s) identical, %ld differ\n", a, b, same, differ);
 		json_t *n;
@@ -409,11 +419,6 @@ int cmd_diff(struct ctl *ctl, int argc, char **argv)
 			}
 		}
 	}
-	deptab_close(sa.deps);
-	deptab_close(sb.deps);
-	json_decref(ma);
-	json_decref(mb);
-	json_decref(outputs);
-	json_decref(counts);
+	json_decref(all);
 	return differ ? 1 : 0;
 }

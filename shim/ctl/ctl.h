@@ -96,6 +96,8 @@ const char *ctl_build_dir_of(const struct ctl *ctl, const char *build);
 /* Its source directory (make -C SRC O=BUILD through kshimctl make), or NULL. */
 const char *ctl_src_dir_of(const struct ctl *ctl, const char *build);
 int cmd_diff(struct ctl *ctl, int argc, char **argv);
+/* What changed from build a to build b: {a, b, same, counts: {reason: n}, outputs: {key: {reason, why, elf}}}. */
+json_t *ctl_diff(struct ctl *ctl, const char *a, const char *b);
 int cmd_pin(struct ctl *ctl, int argc, char **argv);
 struct pin_block;
 /*
@@ -110,6 +112,7 @@ size_t ctl_build_end(const struct ctl *ctl, const char *build);
 int ctl_same_tree(const struct ctl *ctl, const char *rb, const char *build, const char *bdir, json_t *seen);
 struct pin_block *ctl_pin_blocks(const struct ctl *ctl, const char *build, int whole_tree, size_t *n);
 int cmd_bisect(struct ctl *ctl, int argc, char **argv);
+int cmd_report(struct ctl *ctl, int argc, char **argv);
 int cmd_bundle(struct ctl *ctl, int argc, char **argv);
 int cmd_sweep(struct ctl *ctl, int argc, char **argv);
 int cmd_replay(struct ctl *ctl, int argc, char **argv);
