@@ -41,6 +41,13 @@ $(O)/%.o: %.c $(wildcard shim/*.h shim/ctl/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(KSHIM_CFLAGS) -c -o $@ $<
 
+# the report page, compiled into kshimctl as one string
+$(O)/report-html.h: shim/ctl/report.html
+	@mkdir -p $(dir $@)
+	{ echo 'static const char REPORT_HTML[] = {'; od -An -v -tu1 $< | sed 's/[0-9][0-9]*/&,/g'; echo '0 };'; } > $@
+$(O)/shim/ctl/ctl-report.o: $(O)/report-html.h
+$(O)/shim/ctl/ctl-report.o: KSHIM_CFLAGS += -I$(O)
+
 $(O)/libkshim.a: $(SHIM_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
