@@ -120,6 +120,23 @@ test_all_finds_both_culprits_and_their_flags() {
 	./prog > /dev/null || fail "the fix pin of both passes"
 }
 
+# the bad build also has another compiler (gcc for every object): the tool is
+# one more difference, bisected with the flags; the flag is still the culprit
+test_another_compiler_is_one_difference() {
+	twin
+	export KSHIM_CC=gcc KSHIM_RULES=$PWD/bad.ini
+	kshimctl make --build-id gccbad -- -s -B > build.out 2>&1 || { cat build.out; fail "the gcc build"; }
+	./prog > /dev/null && fail "gcc with the flags fails the test too"
+	kshimctl bisect --good good --bad gccbad --test ./prog --json > answer.json 2> err
+	assert_eq "exit" 0 "$?"
+	assert_eq "object" "lib/words.o" "$(jq -r '.objects.culprits[0].object' answer.json)"
+	assert_eq "4 flags and the compiler" 5 "$(jq .flags.differences answer.json)"
+	assert_eq "the flag, not the compiler" "add -fstrict-aliasing" "$(jq -r '.flags.culprits[0].difference' answer.json)"
+	[ "$(jq .flags.compiles answer.json)" -le 5 ] || fail "$(jq .flags.compiles answer.json) compiles for 5 differences: over ceil(log2 5)+2"
+	assert_contains "the compiler was one of them" "$(cat err)" "5 difference(s) between its good and bad command"
+	assert_contains "a fix rule: the compiler is not needed" "$(cat .kshim/bisect/fix.ini)" "remove = -fstrict-aliasing"
+}
+
 test_endpoints_that_do_not_hold() {
 	twin
 	kshimctl bisect --good good --bad bad --test true > out 2> err
