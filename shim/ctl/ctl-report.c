@@ -124,7 +124,7 @@ struct report {
 	size_t nwords;
 	struct buf wtab;	/* the string table, as JSON array items */
 	json_t *roles, *modes;	/* name -> index */
-	json_t *rules;		/* "rule\tat" -> {rule, at, calls, index} */
+	json_t *rules;		/* "rule\tat" -> index in rule_list */
 	json_t *rule_list;
 	long *crit;
 	size_t ncrit;
@@ -498,17 +498,15 @@ static void build_data(struct report *rp, struct buf *b, json_t *sweep, json_t *
 		json_array_foreach(json_object_get(r, "rules"), k, v) {
 			const char *name = rec_str(v, "rule"), *at = rec_str(v, "at");
 			char *key = xasprintf("%s\t%s", name ? name : "?", at ? at : "?");
-			json_t *e = json_object_get(rp->rules, key);
-			if (!e) {
-				e = json_pack("{s:s,s:s,s:i}", "rule", name ? name : "?", "at", at ? at : "?", "calls", 0);
-				json_object_set_new(rp->rules, key, e);
-				json_array_append(rp->rule_list, e);
+			json_t *known = json_object_get(rp->rules, key);
+			size_t idx = known ? (size_t)json_integer_value(known) : json_array_size(rp->rule_list);
+			if (!known) {
+				json_object_set_new(rp->rules, key, json_integer((json_int_t)idx));
+				json_array_append_new(rp->rule_list, json_pack("{s:s,s:s,s:i}", "rule", name ? name : "?", "at",
+									      at ? at : "?", "calls", 0));
 			}
+			json_t *e = json_array_get(rp->rule_list, idx);
 			json_object_set_new(e, "calls", json_integer(json_integer_value(json_object_get(e, "calls")) + 1));
-			size_t idx = json_array_size(rp->rule_list);
-			for (size_t q = 0; q < json_array_size(rp->rule_list); q++)
-				if (json_array_get(rp->rule_list, q) == e)
-					idx = q;
 			buf_printf(&rules, k ? ",%zu" : "%zu", idx);
 			free(key);
 		}
