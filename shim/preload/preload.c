@@ -48,25 +48,33 @@
 #define EXPORT __attribute__((visibility("default")))
 #define MAX_TOOLS 32
 #define STACK_VEC 1024		/* argv/envp entries kept on the stack; more go to mmap */
-#define SAVED_MAX 16384		/* bytes of LD_PRELOAD and KSHIM_* saved for children */
 #define SAVED_VARS 64
+#define STORE_SMALL 1024	/* the constructor's copies, when they fit; else one mmap */
 
 extern char **environ;
 
+/*
+ * The state is small on purpose: this library is loaded into every program of
+ * a build, and a .bss that does not fit in the page after .data costs every
+ * one of them an extra mapping and page faults (measured: bench/run preload).
+ * Strings are copies (a program may change its environment) in `store`, or
+ * in one mapping when a build's KSHIM_* variables are longer.
+ */
 static struct {
 	int active;
 	int inside_tool;	/* run (maybe indirectly) by a tool that kshim ran: only restore the environment */
 	int all_execs;
-	char bin[PATH_MAX];
-	char log_dir[PATH_MAX];
-	char build[256];
+	const char *bin;	/* KSHIM_PRELOAD_BIN; "" when inactive */
+	const char *log_dir;	/* KSHIM_DIR or "" */
+	const char *build;	/* KSHIM_BUILD or "" */
 	int ntools;
-	char role[MAX_TOOLS][16];
-	char glob[MAX_TOOLS][64];
-	char saved[SAVED_MAX];	/* "NAME=value\0" ... */
-	char *saved_v[SAVED_VARS];
+	const char *role[MAX_TOOLS];
+	const char *glob[MAX_TOOLS];
+	char *saved_v[SAVED_VARS + 1];	/* LD_PRELOAD and KSHIM_* for children, "NAME=value"; NULL-ended */
 	int nsaved;
-} P;
+} P = { .bin = "", .log_dir = "", .build = "" };
+
+static char store_small[STORE_SMALL];
 
 /* ---- pieces usable after vfork: no heap, no locks --------------------------- */
 
@@ -358,17 +366,26 @@ static const char *uninterceptable(const char *path)
 static uint32_t checked[64];
 static unsigned nchecked;
 
-static void check_static(struct plan *pl, const char *file, int search)
+/* 1 when file needs no check (no log, kshim's own, or checked before); else 0 with its hash in *h */
+static int static_checked(const char *file, uint32_t *h)
 {
 	if (!P.log_dir[0] || in_bin_dir(file))
-		return;
-	uint32_t h = 2166136261u;	/* FNV-1a */
+		return 1;
+	*h = 2166136261u;	/* FNV-1a */
 	for (const char *c = file; *c; c++)
-		h = (h ^ (unsigned char)*c) * 16777619u;
-	h |= 1;
+		*h = (*h ^ (unsigned char)*c) * 16777619u;
+	*h |= 1;
 	for (unsigned i = 0; i < nchecked && i < 64; i++)
-		if (checked[i] == h)
-			return;
+		if (checked[i] == *h)
+			return 1;
+	return 0;
+}
+
+static void check_static(struct plan *pl, const char *file, int search)
+{
+	uint32_t h;
+	if (static_checked(file, &h))
+		return;
 	checked[nchecked++ % 64] = h;
 	const char *path = file;
 	if (search) {
@@ -607,61 +624,83 @@ static void note_uninterceptable(const char *path, const char *why)
 
 /* ---- setup -------------------------------------------------------------------- */
 
-static void copy_env(char *dst, size_t n, const char *name)
+/* The value of NAME among the saved variables, or "" */
+static const char *saved_get(const char *name)
 {
-	const char *v = getenv(name);
-	size_t at = 0;
-	dst[0] = '\0';
-	if (v && put(dst, n, &at, v) < 0)
-		dst[0] = '\0';
+	const char *v = env_get(P.saved_v, name);
+	return v ? v : "";
 }
 
 __attribute__((constructor)) static void preload_init(void)
 {
 	if (getauxval(AT_SECURE))
 		return;	/* setuid/setgid: nothing happens */
-	copy_env(P.bin, sizeof(P.bin), "KSHIM_PRELOAD_BIN");
-	if (!P.bin[0])
+	/* one pass: what a child whose environment was cleared gets back, and this library's settings */
+	const char *tools = "objtool:objtool cc:clang cc:clang-[0-9]* ld:ld.lld ld:ld.lld-[0-9]* ld:ld.mold ld:mold";
+	size_t need = 0;
+	int n = 0, have_bin = 0;
+	for (char **e = environ; e && *e && n < SAVED_VARS; e++) {
+		if (!s_prefix(*e, "LD_PRELOAD=") && !s_prefix(*e, "KSHIM_"))
+			continue;
+		have_bin |= s_prefix(*e, "KSHIM_PRELOAD_BIN=") && (*e)[18];
+		need += s_len(*e) + 1;
+		n++;
+	}
+	if (!have_bin)
 		return;
-	copy_env(P.log_dir, sizeof(P.log_dir), "KSHIM_DIR");
-	copy_env(P.build, sizeof(P.build), "KSHIM_BUILD");
+	const char *t = env_get(environ, "KSHIM_PRELOAD_TOOLS");
+	if (t)
+		tools = t;
+	need += s_len(tools) + 1;
+	char *store = store_small;
+	if (need > sizeof(store_small)) {
+		store = mmap(NULL, need, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (store == MAP_FAILED)
+			return;	/* inactive: the build runs unrouted rather than not at all */
+	}
+	size_t at = 0;
+	for (char **e = environ; e && *e && P.nsaved < n; e++) {
+		if (!s_prefix(*e, "LD_PRELOAD=") && !s_prefix(*e, "KSHIM_"))
+			continue;
+		size_t l = s_len(*e);
+		memcpy(store + at, *e, l + 1);
+		P.saved_v[P.nsaved++] = store + at;
+		at += l + 1;
+	}
+	P.bin = saved_get("KSHIM_PRELOAD_BIN");
+	P.log_dir = saved_get("KSHIM_DIR");
+	P.build = saved_get("KSHIM_BUILD");
 	/*
 	 * kshim sets KSHIM_DEPTH for the tool it runs: what that tool runs is its own
 	 * business (clang's -cc1/-cc1as jobs and temporary files, its ld.lld for a
 	 * link, the compiler under a launcher), not a call of the build.
 	 */
-	const char *depth = getenv("KSHIM_DEPTH");
-	P.inside_tool = depth && atoi(depth) > 0;
-	const char *all = getenv("KSHIM_ALL_EXECS");
-	P.all_execs = all && *all && strcmp(all, "0") != 0;
-	const char *tools = getenv("KSHIM_PRELOAD_TOOLS");
-	if (!tools)
-		tools = "objtool:objtool cc:clang cc:clang-[0-9]* ld:ld.lld ld:ld.lld-[0-9]* ld:ld.mold ld:mold";
-	for (const char *p = tools; *p && P.ntools < MAX_TOOLS;) {
-		while (*p == ' ')
-			p++;
-		const char *colon = strchr(p, ':'), *end = strchr(p, ' ');
-		if (!end)
-			end = p + s_len(p);
-		if (colon && colon < end && (size_t)(colon - p) < sizeof(P.role[0]) &&
-		    (size_t)(end - colon - 1) < sizeof(P.glob[0]) && end > colon + 1) {
-			memcpy(P.role[P.ntools], p, (size_t)(colon - p));
-			memcpy(P.glob[P.ntools], colon + 1, (size_t)(end - colon - 1));
+	P.inside_tool = atoi(saved_get("KSHIM_DEPTH")) > 0;
+	const char *all = saved_get("KSHIM_ALL_EXECS");
+	P.all_execs = *all && strcmp(all, "0") != 0;
+	/* "ROLE:GLOB ..." split in place in a copy */
+	char *w = store + at;
+	memcpy(w, tools, s_len(tools) + 1);
+	while (*w && P.ntools < MAX_TOOLS) {
+		while (*w == ' ')
+			*w++ = '\0';
+		if (!*w)
+			break;
+		char *end = w;
+		while (*end && *end != ' ')
+			end++;
+		char *colon = memchr(w, ':', (size_t)(end - w));
+		int last = !*end;
+		*end = '\0';
+		if (colon && colon > w && colon[1]) {
+			*colon = '\0';
+			P.role[P.ntools] = w;
+			P.glob[P.ntools] = colon + 1;
 			P.ntools++;
 		}
-		p = end;
-	}
-	/* what a child whose environment was cleared gets back */
-	size_t at = 0;
-	for (char **e = environ; e && *e && P.nsaved < SAVED_VARS; e++) {
-		if (!s_prefix(*e, "LD_PRELOAD=") && !s_prefix(*e, "KSHIM_"))
-			continue;
-		size_t l = s_len(*e);
-		if (at + l + 1 > sizeof(P.saved))
+		if (last)
 			break;
-		memcpy(P.saved + at, *e, l + 1);
-		P.saved_v[P.nsaved++] = P.saved + at;
-		at += l + 1;
+		w = end + 1;
 	}
 	P.active = 1;
 }
@@ -693,10 +732,27 @@ static int exec_planned(exec_fn real, const char *file, int search, char *const 
 	return ret;
 }
 
-/* posix_spawn runs in the parent: the plan (~40 KB) goes to mmap, not to a possibly small thread stack. */
+/* 1 when plan() would leave exec(file, argv, envp) as it is, without needing its storage */
+static int plan_is_identity(const char *file, char *const *envp)
+{
+	if (!P.active)
+		return 1;
+	if (P.inside_tool)
+		return env_get(envp, "LD_PRELOAD") != NULL;
+	uint32_t h;
+	return !tool_role(file) && !P.all_execs && static_checked(file, &h) && env_get(envp, "LD_PRELOAD");
+}
+
+/*
+ * posix_spawn runs in the parent: the plan (~40 KB) goes to mmap, not to a
+ * possibly small thread stack; a spawn that stays as it is (the common case)
+ * needs no plan at all.
+ */
 static int spawn_planned(spawn_fn real, pid_t *pid, const char *file, int search, const posix_spawn_file_actions_t *fa,
 			 const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
+	if (plan_is_identity(file, envp))
+		return real(pid, file, fa, attr, argv, envp);
 	struct plan *pl = mmap(NULL, sizeof(*pl), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (pl == MAP_FAILED)
 		return ENOMEM;

@@ -87,6 +87,12 @@ test_env_cleared_by_the_parent_is_put_back() {
 	# and a child that unset only LD_PRELOAD
 	env -u LD_PRELOAD sh -c "$T/tools/objtool/objtool --y"
 	assert_eq "routed after unset" 2 "$(count_records)"
+	# KSHIM_* longer than the library's static store (1 KB): kept in a mapping, all put back
+	export KSHIM_LONG_NOTE=$(head -c 5000 /dev/zero | tr '\0' x)
+	env -i PATH=/usr/bin:/bin ASAN_OPTIONS="$ASAN_OPTIONS" sh -c "$T/tools/objtool/objtool --z; env" > env.out
+	assert_eq "routed with long KSHIM_ variables" 3 "$(count_records)"
+	assert_eq "long variable put back" "$KSHIM_LONG_NOTE" "$(sed -n 's/^KSHIM_LONG_NOTE=//p' env.out)"
+	assert_eq "KSHIM_DIR put back" "$KSHIM_DIR" "$(sed -n 's/^KSHIM_DIR=//p' env.out)"
 }
 
 test_shells_python_and_make_j() {
