@@ -373,6 +373,24 @@ static json_t *parse_valid(struct log_reader *r, const char *s, size_t n)
 	return rec;
 }
 
+const char *log_line_record(const char *line, size_t n, size_t *len)
+{
+	if (log_line_valid(line, n)) {
+		*len = n;
+		return line;
+	}
+	/* torn: maybe a complete record follows the torn bytes on this line */
+	static const char start[] = "{\"kshim\":";
+	for (const char *p = line + 1; p < line + n && (p = memmem(p, (size_t)(line + n - p), start, sizeof(start) - 1)); p++) {
+		size_t rest = (size_t)(line + n - p);
+		if (log_line_valid(p, rest)) {
+			*len = rest;
+			return p;
+		}
+	}
+	return NULL;
+}
+
 int log_reader_next(struct log_reader *r, json_t **rec)
 {
 	for (;;) {
@@ -384,32 +402,21 @@ int log_reader_next(struct log_reader *r, json_t **rec)
 			n--;
 		if (n == 0)
 			continue;
-		if (log_line_valid(r->line, (size_t)n)) {
-			*rec = parse_valid(r, r->line, (size_t)n);
-			if (*rec) {
-				r->records++;
-				return 1;
-			}
+		size_t len;
+		const char *s = log_line_record(r->line, (size_t)n, &len);
+		if (s != r->line) {
 			r->torn++;
-			continue;
+			if (!r->first_torn_line)
+				r->first_torn_line = r->lineno;
+			if (!r->quiet)
+				warning("%s:%ld: torn or damaged record skipped (%zd bytes)", r->path, r->lineno, n);
 		}
-		/* torn: maybe a complete record follows the torn bytes on this line */
-		r->torn++;
-		if (!r->first_torn_line)
-			r->first_torn_line = r->lineno;
-		if (!r->quiet)
-			warning("%s:%ld: torn or damaged record skipped (%zd bytes)", r->path, r->lineno, n);
-		static const char start[] = "{\"kshim\":";
-		for (char *p = r->line + 1; (p = memmem(p, (size_t)(r->line + n - p), start, sizeof(start) - 1)); p++) {
-			size_t rest = (size_t)(r->line + n - p);
-			if (log_line_valid(p, rest)) {
-				*rec = parse_valid(r, p, rest);
-				if (*rec) {
-					r->records++;
-					return 1;
-				}
-			}
+		if (s && (*rec = parse_valid(r, s, len))) {
+			r->records++;
+			return 1;
 		}
+		if (s == r->line)
+			r->torn++;	/* a valid checksum around bytes that are not JSON */
 	}
 }
 

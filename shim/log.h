@@ -34,6 +34,12 @@ char *log_frame(json_t *rec, size_t *len);
 char *json_compact(const json_t *j, size_t *len);
 /* 1 if line[0..len) (without '\n') is a well-framed record with a valid checksum. */
 int log_line_valid(const char *line, size_t len);
+/*
+ * The record in a line of the log (without its newline): the line itself when
+ * its checksum holds, else a complete record after torn bytes on the same
+ * line, else NULL. *len is the record's length.
+ */
+const char *log_line_record(const char *line, size_t n, size_t *len);
 
 struct log_writer {
 	int fd;

@@ -118,7 +118,10 @@ static void side_records(struct bis *bs, struct side *sd)
 	size_t end = ctl_build_end(ctl, sd->build);
 	json_t *same = json_object();
 	for (size_t i = 0; i < end; i++) {
-		const json_t *r = ctl->recs[i];
+		if (!ctl_rec_is(ctl, i, "call", NULL) || !ctl_rec_build(ctl, i) ||
+		    !ctl_same_tree(ctl, ctl_rec_build(ctl, i), sd->build, bs->bdir, same))
+			continue;
+		const json_t *r = ctl_rec(ctl, i);
 		const char *b = rec_str(r, "build"), *cwd = rec_str(r, "cwd");
 		if (!rec_is_call(r) || !b || !cwd || rec_bool(r, "probe") || json_integer_value(json_object_get(r, "exit")) ||
 		    !ctl_same_tree(ctl, b, sd->build, bs->bdir, same))
@@ -617,7 +620,9 @@ static json_t *rules_behind(const struct bis *bs, const struct cand *c, const ch
 		return out;
 	const json_t *last = NULL;
 	for (size_t i = 0; i < bs->ctl->nr; i++) {
-		const json_t *r = bs->ctl->recs[i];
+		if (!ctl_rec_is(bs->ctl, i, "call", NULL))
+			continue;
+		const json_t *r = ctl_rec(bs->ctl, i);
 		const char *cwd = rec_str(r, "cwd"), *role = rec_str(r, "role");
 		const json_t *outs = json_object_get(r, "outputs");
 		if (!rec_is_call(r) || !cwd || !role || (strcmp(role, "cc") && strcmp(role, "hostcc")) || !json_array_size(outs))
@@ -845,7 +850,7 @@ static int setup(struct bis *bs, const char *good, const char *bad, int argc, ch
 		if (bs->s[k].build && ctl_make_args_of(bs->ctl, bs->s[k].build, &bs->make_args, &bs->make_cwd) == 0)
 			return 0;
 	for (size_t i = bs->ctl->nr; i-- > 0;) {
-		const char *b = rec_str(bs->ctl->recs[i], "build");
+		const char *b = ctl_rec_build(bs->ctl, i);
 		const char *d = b ? ctl_build_dir_of(bs->ctl, b) : NULL;
 		if (d && strcmp(d, bs->bdir) == 0 && ctl_make_args_of(bs->ctl, b, &bs->make_args, &bs->make_cwd) == 0)
 			return 0;

@@ -205,7 +205,9 @@ static const json_t *find_maker(const struct ctl *ctl, const char *sel_build, co
 	const json_t *found = NULL;
 	const char *last_build = NULL, *bdir = NULL;	/* ctl_build_dir_of scans the log: once per build */
 	for (size_t i = 0; i < limit && i < ctl->nr; i++) {
-		const json_t *r = ctl->recs[i];
+		if (!ctl_rec_is(ctl, i, "call", sel_build))
+			continue;
+		const json_t *r = ctl_rec(ctl, i);
 		const char *b = rec_str(r, "build");
 		if (!rec_is_call(r) || rec_bool(r, "probe") || !b || (sel_build && strcmp(b, sel_build) != 0) ||
 		    json_integer_value(json_object_get(r, "exit")) != 0 || json_object_get(r, "signal"))

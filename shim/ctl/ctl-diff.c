@@ -35,7 +35,9 @@ static json_t *makers(const struct ctl *ctl, const char *build, const char *bdir
 {
 	json_t *m = json_object();
 	for (size_t i = 0; i < ctl->nr; i++) {
-		json_t *r = ctl->recs[i];
+		if (!ctl_rec_is(ctl, i, "call", build))
+			continue;
+		json_t *r = ctl_rec(ctl, i);
 		const char *b = rec_str(r, "build");
 		json_t *outs = json_object_get(json_object_get(r, "fp"), "outputs");
 		if (!rec_is_call(r) || !b || strcmp(b, build) != 0 || rec_bool(r, "probe") || !outs)

@@ -29,7 +29,9 @@
 static const char *build_event_str(const struct ctl *ctl, const char *build, const char *member)
 {
 	for (size_t i = 0; i < ctl->nr; i++) {
-		const json_t *r = ctl->recs[i];
+		if (!ctl_rec_is(ctl, i, "build", build))
+			continue;
+		const json_t *r = ctl_rec(ctl, i);
 		const char *b = rec_str(r, "build"), *t = rec_str(r, "type");
 		if (b && t && strcmp(b, build) == 0 && strcmp(t, "build") == 0 && rec_str(r, member))
 			return rec_str(r, member);
@@ -41,9 +43,11 @@ const char *ctl_build_dir_of(const struct ctl *ctl, const char *build)
 {
 	const char *d = build_event_str(ctl, build, "build_dir");
 	for (size_t i = 0; !d && i < ctl->nr; i++) {
-		const char *b = rec_str(ctl->recs[i], "build");
-		if (b && strcmp(b, build) == 0 && rec_is_call(ctl->recs[i]))
-			d = rec_str(ctl->recs[i], "cwd");	/* the first call's directory */
+		if (!ctl_rec_is(ctl, i, "call", build))
+			continue;
+		const char *b = rec_str(ctl_rec(ctl, i), "build");
+		if (b && strcmp(b, build) == 0 && rec_is_call(ctl_rec(ctl, i)))
+			d = rec_str(ctl_rec(ctl, i), "cwd");	/* the first call's directory */
 	}
 	return d;
 }
@@ -58,7 +62,9 @@ json_t *build_manifest(const struct ctl *ctl, const char *build)
 	const char *bdir = ctl_build_dir_of(ctl, build);
 	json_t *outputs = json_object(), *tools = json_object(), *rules = json_object();
 	for (size_t i = 0; i < ctl->nr; i++) {
-		const json_t *r = ctl->recs[i];
+		if (!ctl_rec_is(ctl, i, "call", build))
+			continue;
+		const json_t *r = ctl_rec(ctl, i);
 		const char *b = rec_str(r, "build");
 		json_t *fp = json_object_get(r, "fp");
 		if (!rec_is_call(r) || !b || strcmp(b, build) != 0 || !fp || rec_bool(r, "probe"))
@@ -119,7 +125,9 @@ json_t *build_manifest(const struct ctl *ctl, const char *build)
 static const json_t *build_event(const struct ctl *ctl, const char *build, const char *event)
 {
 	for (size_t i = 0; i < ctl->nr; i++) {
-		const json_t *r = ctl->recs[i];
+		if (!ctl_rec_is(ctl, i, "build", build))
+			continue;
+		const json_t *r = ctl_rec(ctl, i);
 		const char *b = rec_str(r, "build"), *t = rec_str(r, "type"), *e = rec_str(r, "event");
 		if (b && t && e && strcmp(b, build) == 0 && strcmp(t, "build") == 0 && strcmp(e, event) == 0)
 			return r;
@@ -186,7 +194,9 @@ static json_t *provenance(const struct ctl *ctl, const char *build, const json_t
 	const json_t *start = build_event(ctl, build, "start"), *end = build_event(ctl, build, "end");
 	double t0 = 0, t1 = 0;
 	for (size_t i = 0; i < ctl->nr; i++) {	/* without kshimctl make: the calls' span */
-		const json_t *r = ctl->recs[i];
+		if (!ctl_rec_is(ctl, i, "call", build))
+			continue;
+		const json_t *r = ctl_rec(ctl, i);
 		const char *b = rec_str(r, "build");
 		if (!b || strcmp(b, build) != 0 || !rec_is_call(r))
 			continue;

@@ -17,7 +17,7 @@
 size_t ctl_build_end(const struct ctl *ctl, const char *build)
 {
 	size_t end = ctl->nr;
-	while (end > 0 && !(rec_str(ctl->recs[end - 1], "build") && strcmp(rec_str(ctl->recs[end - 1], "build"), build) == 0))
+	while (end > 0 && !ctl_rec_is(ctl, end - 1, NULL, build))
 		end--;
 	return end;
 }
@@ -46,7 +46,11 @@ struct pin_block *ctl_pin_blocks(const struct ctl *ctl, const char *build, int w
 	if (whole_tree)		/* up to the build's last record: the tree as that build left it */
 		end = ctl_build_end(ctl, build);
 	for (size_t i = 0; i < end; i++) {
-		const json_t *r = ctl->recs[i];
+		const char *mb = ctl_rec_build(ctl, i);
+		if (!ctl_rec_is(ctl, i, "call", NULL) || !mb ||
+		    (whole_tree ? !ctl_same_tree(ctl, mb, build, bdir, seen) : strcmp(mb, build) != 0))
+			continue;
+		const json_t *r = ctl_rec(ctl, i);
 		const char *rb = rec_str(r, "build"), *tool = rec_str(r, "tool");
 		json_t *outs = json_object_get(r, "outputs"), *argv = json_object_get(r, "argv_run");
 		if (!rec_is_call(r) || !rb || rec_bool(r, "probe") || !json_array_size(outs) ||

@@ -163,7 +163,9 @@ static int collect(struct report *rp)
 	size_t cap = 0;
 	double t0 = 0, tend = 0;
 	for (size_t i = 0; i < rp->ctl->nr; i++) {
-		const json_t *r = rp->ctl->recs[i];
+		if (!ctl_rec_is(rp->ctl, i, "call", rp->build))
+			continue;
+		const json_t *r = ctl_rec(rp->ctl, i);
 		const char *b = rec_str(r, "build");
 		if (!rec_is_call(r) || !b || strcmp(b, rp->build) != 0)
 			continue;

@@ -217,7 +217,9 @@ static int lint_against(struct ctl *ctl, const struct ruleset *rs, const char *b
 	int n = 0;
 	size_t *hits = xcalloc(rs->nr + 1, sizeof(*hits));
 	for (size_t i = 0; i < ctl->nr; i++) {
-		json_t *rec = ctl->recs[i];
+		if (!ctl_rec_is(ctl, i, "call", build))
+			continue;
+		json_t *rec = ctl_rec(ctl, i);
 		if (!rec_is_call(rec) || strcmp(rec_str(rec, "build") ? rec_str(rec, "build") : "", build) != 0)
 			continue;
 		struct replay rp;
@@ -402,7 +404,9 @@ int cmd_rules(struct ctl *ctl, int argc, char **argv)
 static json_t *find_maker(struct ctl *ctl, const char *out, const char *b, int skip_objtool)
 {
 	for (size_t i = ctl->nr; i-- > 0;) {
-		json_t *rec = ctl->recs[i];
+		if (!ctl_rec_is(ctl, i, "call", b) || !ctl_rec_may_hold(ctl, i, out))
+			continue;
+		json_t *rec = ctl_rec(ctl, i);
 		if (!rec_is_call(rec) || rec_bool(rec, "probe"))
 			continue;
 		if (b && strcmp(rec_str(rec, "build") ? rec_str(rec, "build") : "", b) != 0)
@@ -579,7 +583,9 @@ int cmd_stale(struct ctl *ctl, int argc, char **argv)
 	json_t *state = json_object();
 	size_t nstale = 0, nremoved = 0, nfail = 0;
 	for (size_t i = ctl->nr; i-- > 0;) {
-		json_t *rec = ctl->recs[i];
+		if (!ctl_rec_is(ctl, i, "call", b))
+			continue;
+		json_t *rec = ctl_rec(ctl, i);
 		if (!rec_is_call(rec) || rec_bool(rec, "probe"))
 			continue;
 		if (b && strcmp(rec_str(rec, "build") ? rec_str(rec, "build") : "", b) != 0)

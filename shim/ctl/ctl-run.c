@@ -25,7 +25,9 @@
 const json_t *ctl_build_start(const struct ctl *ctl, const char *build)
 {
 	for (size_t i = 0; i < ctl->nr; i++) {
-		const json_t *r = ctl->recs[i];
+		if (!ctl_rec_is(ctl, i, "build", build))
+			continue;
+		const json_t *r = ctl_rec(ctl, i);
 		const char *t = rec_str(r, "type"), *e = rec_str(r, "event"), *b = rec_str(r, "build");
 		if (t && e && b && strcmp(t, "build") == 0 && strcmp(e, "start") == 0 && strcmp(b, build) == 0)
 			return r;

@@ -128,7 +128,10 @@ static const char *reference_build(struct sweep *sw, const char *sel)
 		return NULL;
 	const char *build = NULL;
 	for (size_t i = ctl->nr; i-- > 0;) {
-		const json_t *r = ctl->recs[i];
+		if (!ctl_rec_is(ctl, i, "call", want) || (build && !ctl_rec_is(ctl, i, NULL, build)) ||
+		    !ctl_rec_may_hold(ctl, i, "layout"))
+			continue;
+		const json_t *r = ctl_rec(ctl, i);
 		const char *b = rec_str(r, "build");
 		if (!rec_is_call(r) || !b || !json_object_get(r, "layout") || (want && strcmp(b, want) != 0))
 			continue;
@@ -161,7 +164,9 @@ static void local_rule_files(struct sweep *sw, const char *build)
 {
 	char *local = path_join(sw->ctl->dir, "rules.d/");
 	for (size_t i = 0; i < sw->ctl->nr; i++) {
-		const json_t *r = sw->ctl->recs[i], *rules = json_object_get(r, "rules");
+		if (!ctl_rec_is(sw->ctl, i, NULL, build))
+			continue;
+		const json_t *r = ctl_rec(sw->ctl, i), *rules = json_object_get(r, "rules");
 		const char *b = rec_str(r, "build");
 		if (!b || strcmp(b, build) != 0)
 			continue;

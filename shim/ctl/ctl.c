@@ -2,9 +2,12 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -57,38 +60,256 @@ char *ctl_build_dir(const struct ctl *ctl)
 	return d;
 }
 
+/* An interned copy of s[0..n) (build ids and types repeat thousands of times). */
+static const char *intern(struct ctl *ctl, const char *s, size_t n)
+{
+	char key[256];
+	if (n >= sizeof(key))
+		return NULL;	/* not interned: the caller parses the record */
+	memcpy(key, s, n);
+	key[n] = '\0';
+	json_t *v = json_object_get(ctl->interned, key);
+	if (!v)
+		json_object_set_new(ctl->interned, key, v = json_string(key));
+	return json_string_value(v);
+}
+
+/*
+ * A JSON string value at p (just after its opening quote) that needs no
+ * unescaping: its length, or -1.
+ */
+static long plain_string(const char *p, const char *end)
+{
+	const char *q = p;
+	while (q < end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
+		q++;
+	return q < end && *q == '"' ? q - p : -1;
+}
+
+/*
+ * Build and type from the record's first bytes, as kshim writes them:
+ * {"kshim":N,"type":"T",["event":"E",]"build":"B",...  0, or -1 when the
+ * bytes do not have that shape (then the record is parsed to know).
+ */
+static int scan_head(struct ctl *ctl, const char *s, size_t n, struct ctl_meta *m)
+{
+	static const char k0[] = "{\"kshim\":", kt[] = ",\"type\":\"", ke[] = ",\"event\":\"", kb[] = ",\"build\":\"";
+	const char *p = s, *end = s + n;
+	if (n < sizeof(k0) || memcmp(p, k0, sizeof(k0) - 1) != 0)
+		return -1;
+	p += sizeof(k0) - 1;
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	if ((size_t)(end - p) < sizeof(kt) || memcmp(p, kt, sizeof(kt) - 1) != 0)
+		return -1;
+	p += sizeof(kt) - 1;
+	long l = plain_string(p, end);
+	if (l < 0 || !(m->type = intern(ctl, p, (size_t)l)))
+		return -1;
+	p += l + 1;
+	if ((size_t)(end - p) > sizeof(ke) && memcmp(p, ke, sizeof(ke) - 1) == 0) {
+		p += sizeof(ke) - 1;
+		if ((l = plain_string(p, end)) < 0)
+			return -1;
+		p += l + 1;
+	}
+	if ((size_t)(end - p) < sizeof(kb) || memcmp(p, kb, sizeof(kb) - 1) != 0)
+		return -1;
+	p += sizeof(kb) - 1;
+	if ((l = plain_string(p, end)) < 0 || !(m->build = intern(ctl, p, (size_t)l)))
+		return -1;
+	return 0;
+}
+
+static json_t *parse_record(const struct ctl *ctl, size_t i)
+{
+	json_error_t jerr;
+	const struct ctl_meta *m = &ctl->meta[i];
+	json_t *rec = json_loadb(ctl->map + m->off, m->len, 0, &jerr);
+	if (!rec || !json_is_object(rec)) {
+		/* checksum matched but JSON did not: a writer bug, say so */
+		warning("%s:%ld: record has a valid checksum but is not a JSON object: %s", ctl->log_path, m->line,
+			jerr.text);
+		json_decref(rec);
+		rec = json_object();
+	}
+	return rec;
+}
+
+json_t *ctl_rec(const struct ctl *ctl, size_t i)
+{
+	if (!ctl->recs[i])
+		ctl->recs[i] = parse_record(ctl, i);
+	return ctl->recs[i];
+}
+
+int ctl_rec_is(const struct ctl *ctl, size_t i, const char *type, const char *build)
+{
+	const struct ctl_meta *m = &ctl->meta[i];
+	if (type && (!m->type || strcmp(m->type, type) != 0))
+		return 0;
+	return !build || (m->build && strcmp(m->build, build) == 0);
+}
+
+/* Past the JSON string whose opening quote is at p; NULL if it does not end. */
+static const char *skip_string(const char *p, const char *end)
+{
+	for (p++; p < end; p++) {
+		p = memchr(p, '"', (size_t)(end - p));
+		if (!p)
+			return NULL;
+		size_t bs = 0;
+		while (p[-1 - (ptrdiff_t)bs] == '\\')
+			bs++;
+		if (bs % 2 == 0)
+			return p + 1;
+	}
+	return NULL;
+}
+
+/* Past the JSON value at p (a string, a scalar, or a whole object or array); NULL if malformed. */
+static const char *skip_value(const char *p, const char *end)
+{
+	if (p >= end)
+		return NULL;
+	if (*p == '"')
+		return skip_string(p, end);
+	if (*p != '{' && *p != '[') {
+		while (p < end && *p != ',' && *p != '}' && *p != ']')
+			p++;
+		return p;
+	}
+	int depth = 0;
+	while (p < end) {
+		char c = *p;
+		if (c == '"') {
+			if (!(p = skip_string(p, end)))
+				return NULL;
+			continue;
+		}
+		if (c == '{' || c == '[')
+			depth++;
+		else if ((c == '}' || c == ']') && --depth == 0)
+			return p + 1;
+		p++;
+	}
+	return NULL;
+}
+
+int ctl_rec_members(const struct ctl *ctl, size_t i, const char *const *keys, const char **vals, size_t *lens, int n)
+{
+	size_t len;
+	const char *p = ctl_rec_raw(ctl, i, &len), *end = p + len;
+	for (int k = 0; k < n; k++)
+		vals[k] = NULL;
+	if (len < 2 || *p != '{')
+		return -1;
+	for (p++; p < end && *p == '"';) {
+		const char *key = p + 1, *q = skip_string(p, end);
+		if (!q || q >= end || *q != ':')
+			return -1;
+		size_t klen = (size_t)(q - 1 - key);
+		const char *v = q + 1, *ve = skip_value(v, end);
+		if (!ve)
+			return -1;
+		for (int k = 0; k < n; k++)
+			if (!vals[k] && strlen(keys[k]) == klen && memcmp(keys[k], key, klen) == 0) {
+				vals[k] = v;
+				lens[k] = (size_t)(ve - v);
+			}
+		p = ve < end && *ve == ',' ? ve + 1 : ve;
+	}
+	return p < end && *p == '}' ? 0 : -1;
+}
+
+int ctl_rec_may_hold(const struct ctl *ctl, size_t i, const char *s)
+{
+	for (const char *c = s; *c; c++)
+		if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+			return 1;	/* JSON may write it another way: cannot tell from the bytes */
+	size_t len, n = strlen(s);
+	const char *raw = ctl_rec_raw(ctl, i, &len);
+	for (const char *p = raw; (p = memmem(p, len - (size_t)(p - raw), s, n)); p++)
+		if (p > raw && p[-1] == '"' && p + n < raw + len && p[n] == '"')
+			return 1;
+	return 0;
+}
+
 int ctl_load(struct ctl *ctl)
 {
 	if (ctl->loaded)
 		return 0;
-	char *path = path_join(ctl->dir, LOG_FILE);
-	struct log_reader r;
-	if (log_reader_open(&r, path) < 0) {
+	ctl->log_path = path_join(ctl->dir, LOG_FILE);
+	ctl->interned = json_object();
+	int fd = open(ctl->log_path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
 		int e = errno;
-		free(path);
+		if (fd >= 0)
+			close(fd);
 		if (e == ENOENT) {
 			ctl->loaded = 1;	/* an empty log is a log */
 			return 0;
 		}
 		return error("cannot open '%s/%s': %s", ctl->dir, LOG_FILE, strerror(e));
 	}
-	free(path);
-	json_t *rec;
-	int ret;
-	while ((ret = log_reader_next(&r, &rec)) == 1) {
+	/* records are appended while sweep and bisect run builds: this load sees the log as it is now */
+	ctl->map_len = (size_t)st.st_size;
+	if (ctl->map_len) {
+		ctl->map = mmap(NULL, ctl->map_len, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (ctl->map == MAP_FAILED) {
+			int e = errno;
+			ctl->map = NULL;
+			close(fd);
+			return error("cannot read '%s/%s': %s", ctl->dir, LOG_FILE, strerror(e));
+		}
+		madvise(ctl->map, ctl->map_len, MADV_SEQUENTIAL);
+	}
+	close(fd);
+	long lineno = 0, first_torn = 0;
+	for (const char *p = ctl->map, *end = ctl->map + ctl->map_len; p && p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *line = p;
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		p = nl ? nl + 1 : end;
+		lineno++;
+		if (n == 0)
+			continue;
+		size_t len;
+		const char *s = log_line_record(line, n, &len);
+		if (s != line) {
+			ctl->torn++;
+			if (!first_torn)
+				first_torn = lineno;
+			warning("%s:%ld: torn or damaged record skipped (%zu bytes)", ctl->log_path, lineno, n);
+		}
+		if (!s)
+			continue;
 		if (ctl->nr == ctl->alloc) {
 			ctl->alloc = ctl->alloc ? ctl->alloc * 2 : 1024;
 			ctl->recs = xrealloc(ctl->recs, ctl->alloc * sizeof(*ctl->recs));
+			ctl->meta = xrealloc(ctl->meta, ctl->alloc * sizeof(*ctl->meta));
 		}
-		ctl->recs[ctl->nr++] = rec;
+		size_t i = ctl->nr++;
+		struct ctl_meta *m = &ctl->meta[i];
+		*m = (struct ctl_meta){ .off = (size_t)(s - ctl->map), .len = len, .line = lineno };
+		ctl->recs[i] = NULL;
+		if (scan_head(ctl, s, len, m) < 0) {
+			/* another shape: parse it now to know its build and type */
+			json_t *rec = ctl_rec(ctl, i);
+			const char *b = rec_str(rec, "build"), *t = rec_str(rec, "type");
+			m->build = b ? intern(ctl, b, strlen(b)) : NULL;
+			m->type = t ? intern(ctl, t, strlen(t)) : NULL;
+			if ((b && !m->build) || (t && !m->type)) {
+				/* longer than any id kshim writes: keep the parsed strings */
+				m->build = b;
+				m->type = t;
+			}
+		}
 	}
-	ctl->torn = r.torn;
-	if (r.torn)
-		warning("%s: %ld torn or damaged record(s) skipped (first at line %ld)", r.path, r.torn,
-			r.first_torn_line);
-	log_reader_close(&r);
-	if (ret < 0)
-		return error("read error in '%s/%s': %s", ctl->dir, LOG_FILE, strerror(errno));
+	if (ctl->torn)
+		warning("%s: %ld torn or damaged record(s) skipped (first at line %ld)", ctl->log_path, ctl->torn,
+			first_torn);
 	ctl->loaded = 1;
 	return 0;
 }
@@ -98,6 +319,11 @@ void ctl_release(struct ctl *ctl)
 	for (size_t i = 0; i < ctl->nr; i++)
 		json_decref(ctl->recs[i]);
 	free(ctl->recs);
+	free(ctl->meta);
+	if (ctl->map)
+		munmap(ctl->map, ctl->map_len);
+	json_decref(ctl->interned);
+	free(ctl->log_path);
 	free(ctl->dir);
 	memset(ctl, 0, sizeof(*ctl));
 }
@@ -144,7 +370,7 @@ const char **ctl_build_list(struct ctl *ctl, size_t *n)
 	size_t k = 0;
 	/* builds are few; a linear check against the last few seen is enough */
 	for (size_t i = 0; i < ctl->nr; i++) {
-		const char *b = rec_str(ctl->recs[i], "build");
+		const char *b = ctl_rec_build(ctl, i);
 		if (!b)
 			continue;
 		size_t j;

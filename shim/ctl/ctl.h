@@ -22,13 +22,62 @@
 #define KSHIM_VERSION "0.1.0"
 #endif
 
+/* What the load's scan knows of a record without parsing it. */
+struct ctl_meta {
+	size_t off;		/* in the mapped log */
+	size_t len;
+	long line;
+	const char *build;	/* interned; NULL when the record has none */
+	const char *type;	/* interned; NULL when the record has none */
+};
+
+/*
+ * The log, loaded: every valid record in log order. Records are parsed on
+ * first use (ctl_rec): a query of one build of a 100k-record log parses that
+ * build's records only. The load checks every record's checksum and reads
+ * its build and type from the bytes.
+ */
 struct ctl {
 	char *dir;		/* log directory */
-	json_t **recs;		/* every valid record, in log order */
+	json_t **recs;		/* parsed records, NULL until ctl_rec() parses one */
+	struct ctl_meta *meta;
 	size_t nr, alloc;
 	long torn;		/* lines skipped by the reader */
 	int loaded;
+	char *map;		/* the log file, mapped */
+	size_t map_len;
+	char *log_path;
+	json_t *interned;	/* build ids and types: {string: string} */
 };
+
+/* Record i, parsed on first use (an empty object for a record that is not JSON, after a warning). */
+json_t *ctl_rec(const struct ctl *ctl, size_t i);
+/* Record i's build id / type without parsing it (NULL when absent). */
+static inline const char *ctl_rec_build(const struct ctl *ctl, size_t i)
+{
+	return ctl->meta[i].build;
+}
+static inline const char *ctl_rec_type(const struct ctl *ctl, size_t i)
+{
+	return ctl->meta[i].type;
+}
+/* Record i's bytes as the log has them (JSON, no newline); *len its length. */
+static inline const char *ctl_rec_raw(const struct ctl *ctl, size_t i, size_t *len)
+{
+	*len = ctl->meta[i].len;
+	return ctl->map + ctl->meta[i].off;
+}
+/* Is record i of this type and build (NULL: any)? From the scan, without parsing it. */
+int ctl_rec_is(const struct ctl *ctl, size_t i, const char *type, const char *build);
+/*
+ * Top-level members of record i read from its bytes, without building the
+ * record: for each of the n keys, vals[k] points at the value's JSON text
+ * (lens[k] bytes) or is NULL when the record lacks it. For scalars of many
+ * records (kshimctl builds); -1 when the bytes are not a JSON object.
+ */
+int ctl_rec_members(const struct ctl *ctl, size_t i, const char *const *keys, const char **vals, size_t *lens, int n);
+/* May record i hold the JSON string s (a necessary condition: its bytes contain s as JSON writes it)? */
+int ctl_rec_may_hold(const struct ctl *ctl, size_t i, const char *s);
 
 struct ctl_cmd {
 	const char *name;

@@ -70,6 +70,38 @@ test_stats() {
 	kshimctl stats | grep -q "^hostcc *4 *1 *0" || fail "text stats: $(kshimctl stats)"
 }
 
+# kshimctl reads a record's build and type from its first bytes and parses only
+# the records a query needs: records of another shape and damaged ones still count.
+test_records_parsed_only_when_needed_still_all_counted() {
+	mini_project
+	LLVM=-19 kshimctl make -- -s all > /dev/null 2>&1
+	# a record whose "build" is not where kshim writes it, and one with a good checksum around bad JSON
+	python3 - .kshim/log.jsonl <<'PY'
+import json, sys, zlib
+path = sys.argv[1]
+lines = open(path).read().splitlines()
+call = next(json.loads(l) for l in lines if '"type":"call"' in l and 'src/f.o' in l)
+call.pop('crc32')
+moved = {k: v for k, v in call.items() if k != 'build'}
+moved['build'] = 'moved-build'
+moved['outputs'] = ['src/moved "q".o']
+def seal(body):
+    return body + ',"crc32":"%08x"}' % zlib.crc32(body.encode())
+with open(path, 'a') as f:
+    f.write(seal(json.dumps(moved, separators=(',', ':'))[:-1]) + '\n')
+    f.write(seal('{"kshim":1,"type":"call","build":"bad-build","x":[1,') + '\n')
+PY
+	assert_eq "found by its build" 'src/moved "q".o' "$(kshimctl log -b moved-build --json | jq -r '.outputs[0]')"
+	assert_eq "found by its output" 1 "$(kshimctl log --output 'src/moved "q".o' --json | wc -l)"
+	assert_eq "a literal output matches whole names only" 0 "$(kshimctl log --output 'f.o' --json | wc -l)"
+	kshimctl builds --json > builds.json 2> err
+	assert_eq "builds lists both" "moved-build bad-build" "$(jq -r '.[1:][] | .build' builds.json | tr '\n' ' ' | sed 's/ $//')"
+	kshimctl log --json > all.json 2> err
+	assert_eq "every good record listed" 4 "$(wc -l < all.json)"
+	assert_contains "bad JSON reported where it is" "$(cat err)" "log.jsonl:$(wc -l < .kshim/log.jsonl): record has a valid checksum but is not a JSON object"
+	assert_eq "stats of the last build" 0 "$(kshimctl stats -b moved-build --json 2>/dev/null | jq '.failed')"
+}
+
 test_compdb_is_what_ran() {
 	mini_project
 	LLVM=-19 kshimctl make -- -s all > /dev/null 2>&1
