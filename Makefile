@@ -118,7 +118,7 @@ reliability: all
 FUZZ_CC      ?= clang-19
 FUZZ_SECONDS ?= 30
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_TARGETS := rules argmodel log pin elf layout
+FUZZ_TARGETS := rules argmodel log pin elf layout ctlscan
 FUZZ_BINS    := $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
 
 fuzz-lib:

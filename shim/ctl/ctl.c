@@ -125,7 +125,8 @@ static json_t *parse_record(const struct ctl *ctl, size_t i)
 {
 	json_error_t jerr;
 	const struct ctl_meta *m = &ctl->meta[i];
-	json_t *rec = json_loadb(ctl->map + m->off, m->len, 0, &jerr);
+	/* duplicate keys rejected: the build and type read from the first bytes are then the record's own */
+	json_t *rec = json_loadb(ctl->map + m->off, m->len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!rec || !json_is_object(rec)) {
 		/* checksum matched but JSON did not: a writer bug, say so */
 		warning("%s:%ld: record has a valid checksum but is not a JSON object: %s", ctl->log_path, m->line,
@@ -267,7 +268,7 @@ int ctl_load(struct ctl *ctl)
 	}
 	close(fd);
 	long lineno = 0, first_torn = 0;
-	for (const char *p = ctl->map, *end = ctl->map + ctl->map_len; p && p < end;) {
+	for (const char *p = ctl->map, *end = p ? p + ctl->map_len : NULL; p && p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *line = p;
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
