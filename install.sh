@@ -27,7 +27,7 @@ pkgs=(make gcc pkg-config
       linux-source-6.12 flex bison bc cpio libelf-dev kmod
       qemu-system-x86 busybox-static
       jq hyperfine ccache distcc bear clangd util-linux procps
-      python3 dash strace valgrind chromium)
+      python3 dash strace valgrind chromium time)
 
 sudo=
 [ "$(id -u)" -eq 0 ] || sudo=sudo

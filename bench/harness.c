@@ -8,8 +8,9 @@
  *   "@FILE" for a NUL-separated argv (arguments with spaces, kernel command
  *   lines). Each run is posix_spawn + wait4, stdout/stderr to /dev/null.
  *
- * Prints min / median / max wall time per alternative and the ratio of the
- * medians to the first alternative, and with -j appends the same as JSON.
+ * Prints min / median / max wall time per alternative, the ratio of the
+ * medians to the first alternative and the largest peak RSS of a run (the
+ * process spawned, from wait4), and with -j appends the same as JSON.
  * Exits 1 if any run of any alternative fails: a benchmark of a broken
  * command is no benchmark.
  */
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +31,7 @@ struct alt {
 	char **argv;
 	char **envp;
 	double *t;
+	long maxrss_kb;		/* the largest peak resident set of a run (wait4) */
 };
 
 static char **split(char *s, int *n)
@@ -108,8 +111,11 @@ static double run_once(struct alt *a)
 		exit(1);
 	}
 	int st;
-	waitpid(pid, &st, 0);
+	struct rusage ru;
+	wait4(pid, &st, 0, &ru);
 	double t = now() - t0;
+	if (ru.ru_maxrss > a->maxrss_kb)
+		a->maxrss_kb = ru.ru_maxrss;
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		fprintf(stderr, "harness: %s failed (status 0x%x): %s ...\n", a->name, st, a->argv[0]);
 		exit(1);
@@ -165,17 +171,19 @@ int main(int argc, char **argv)
 
 	FILE *jf = json ? fopen(json, "a") : NULL;
 	double base = 0;
-	printf("  %-28s %10s %10s %10s %8s %10s\n", "alternative", "min ms", "median ms", "max ms", "ratio", "+ms");
+	printf("  %-28s %10s %10s %10s %8s %10s %9s\n", "alternative", "min ms", "median ms", "max ms", "ratio", "+ms",
+	       "peak MB");
 	for (int i = 0; i < n; i++) {
 		qsort(alts[i].t, (size_t)rounds, sizeof(double), cmp);
 		double med = alts[i].t[rounds / 2] * 1e3, mn = alts[i].t[0] * 1e3, mx = alts[i].t[rounds - 1] * 1e3;
 		if (i == 0)
 			base = med;
-		printf("  %-28s %10.3f %10.3f %10.3f %7.2fx %+10.3f\n", alts[i].name, mn, med, mx, med / base, med - base);
+		printf("  %-28s %10.3f %10.3f %10.3f %7.2fx %+10.3f %9.1f\n", alts[i].name, mn, med, mx, med / base,
+		       med - base, (double)alts[i].maxrss_kb / 1024);
 		if (jf)
 			fprintf(jf, "{\"name\":\"%s\",\"rounds\":%d,\"min_ms\":%.4f,\"median_ms\":%.4f,\"max_ms\":%.4f,"
-				    "\"ratio\":%.4f,\"over_ms\":%.4f}\n", alts[i].name, rounds, mn, med, mx, med / base,
-				med - base);
+				    "\"ratio\":%.4f,\"over_ms\":%.4f,\"maxrss_kb\":%ld}\n", alts[i].name, rounds, mn, med, mx,
+				med / base, med - base, alts[i].maxrss_kb);
 	}
 	if (jf)
 		fclose(jf);
