@@ -123,8 +123,7 @@ static void side_records(struct bis *bs, struct side *sd)
 			continue;
 		const json_t *r = ctl_rec(ctl, i);
 		const char *b = rec_str(r, "build"), *cwd = rec_str(r, "cwd");
-		if (!rec_is_call(r) || !b || !cwd || rec_bool(r, "probe") || json_integer_value(json_object_get(r, "exit")) ||
-		    !ctl_same_tree(ctl, b, sd->build, bs->bdir, same))
+		if (!rec_is_call(r) || !b || !cwd || rec_bool(r, "probe") || json_integer_value(json_object_get(r, "exit")))
 			continue;
 		const json_t *lay = json_object_get(r, "layout");
 		if (lay && strcmp(b, sd->build) == 0) {

@@ -56,8 +56,6 @@ struct pin_block *ctl_pin_blocks(const struct ctl *ctl, const char *build, int w
 		if (!rec_is_call(r) || !rb || rec_bool(r, "probe") || !json_array_size(outs) ||
 		    json_integer_value(json_object_get(r, "exit")) != 0 || json_object_get(r, "signal") || !tool || !argv)
 			continue;
-		if (whole_tree ? !ctl_same_tree(ctl, rb, build, bdir, seen) : strcmp(rb, build) != 0)
-			continue;
 		char *out = json_bytes_decode(json_array_get(outs, 0));
 		char *key = output_key(rec_str(r, "cwd"), out ? out : "", bdir);
 		struct pin_block nb = { .args = STRVEC_INIT };
