@@ -6,6 +6,11 @@
  * so that the log shows the whole sequence of a link (link-vmlinux.sh's nm,
  * objcopy, kallsyms, sorttable): argv, cwd, exit status, time. No rules
  * apply; stdio, exit status and signals pass through as with any role.
+ *
+ * A make's record also holds its environment and the make it runs under
+ * ("parent_make": that make's record's pid, passed down in KSHIM_MAKE_PID):
+ * with them kshimctl sweep can run a relink's link sub-makes again by
+ * themselves, without the top-level make's parse and descent.
  */
 #include "build.h"
 #include "config.h"
@@ -32,6 +37,21 @@ int exec_main(int argc, char **argv)
 	char *path = xstrdup(p);
 	unsetenv("KSHIM_EXEC");
 	double t_start = now_epoch();
+	const char *base = path_basename(path);
+	json_t *env = NULL, *parent = NULL;
+	if (strcmp(base, "make") == 0 || strcmp(base, "gmake") == 0) {
+		/* the environment make gets, without the variable that only links records */
+		env = json_array();
+		for (char **e = environ; *e; e++)
+			if (!starts_with(*e, "KSHIM_MAKE_PID="))
+				json_array_append_new(env, json_bytes(*e));
+		const char *pm = getenv("KSHIM_MAKE_PID");
+		if (pm && *pm)
+			parent = json_integer(strtoll(pm, NULL, 10));
+		char pid[24];
+		snprintf(pid, sizeof(pid), "%d", (int)getpid());
+		setenv("KSHIM_MAKE_PID", pid, 1);
+	}
 
 	struct config cfg;
 	config_init(&cfg);
@@ -63,6 +83,10 @@ int exec_main(int argc, char **argv)
 	json_object_set_new(rec, "cwd", json_bytes(getcwd(cwd, sizeof(cwd)) ? cwd : "?"));
 	json_object_set_new(rec, "program", json_bytes(path));
 	json_object_set_new(rec, "argv", json_strvec(argv + 1, n));
+	if (parent)
+		json_object_set_new(rec, "parent_make", parent);
+	if (env)
+		json_object_set_new(rec, "env", env);
 	record_result(rec, &res);
 	int status = record_append(&w, bi.log_dir, bi.id, rec, required);
 	log_writer_close(&w);

@@ -13,6 +13,8 @@
  *     the binary the caller named (rules and log apply);
  *   - with KSHIM_ALL_EXECS=1 every other program runs under
  *     KSHIM_PRELOAD_BIN/kshim-exec, which records a light "exec" record;
+ *     with KSHIM_ALL_EXECS=make only make does (kshimctl sweep learns a
+ *     relink's sub-makes, and their environment, that way);
  *   - anything else costs one scan of the environment: a child whose parent
  *     cleared LD_PRELOAD (env -i) gets LD_PRELOAD and the KSHIM_* variables
  *     back;
@@ -51,6 +53,8 @@
 #define SAVED_VARS 64
 #define STORE_SMALL 1024	/* the constructor's copies, when they fit; else one mmap */
 
+enum { EXECS_NONE, EXECS_ALL, EXECS_MAKE };	/* KSHIM_ALL_EXECS unset/0, 1 (or any other), make */
+
 extern char **environ;
 
 /*
@@ -63,7 +67,7 @@ extern char **environ;
 static struct {
 	int active;
 	int inside_tool;	/* run (maybe indirectly) by a tool that kshim ran: only restore the environment */
-	int all_execs;
+	int all_execs;		/* EXECS_NONE, EXECS_ALL or EXECS_MAKE */
 	const char *bin;	/* KSHIM_PRELOAD_BIN; "" when inactive */
 	const char *log_dir;	/* KSHIM_DIR or "" */
 	const char *build;	/* KSHIM_BUILD or "" */
@@ -156,6 +160,15 @@ static const char *tool_role(const char *name)
 		if (glob(P.glob[i], b))
 			return P.role[i];
 	return NULL;
+}
+
+/* Is a program that is not a tool recorded (run under kshim-exec)? */
+static int exec_recorded(const char *name)
+{
+	if (P.all_execs != EXECS_MAKE)
+		return P.all_execs == EXECS_ALL;
+	const char *b = s_base(name);
+	return strcmp(b, "make") == 0 || strcmp(b, "gmake") == 0;
 }
 
 static int in_bin_dir(const char *path)
@@ -421,7 +434,7 @@ static int plan(struct plan *pl, const char *file, int search, char *const *argv
 	}
 	const char *role = tool_role(file);
 	int routed = role && !in_bin_dir(file);
-	int all = !role && P.all_execs && !in_bin_dir(file);
+	int all = !role && exec_recorded(file) && !in_bin_dir(file);
 	if (!routed && !all) {
 		check_static(pl, file, search);
 		if (env_get(envp, "LD_PRELOAD"))
@@ -677,7 +690,7 @@ __attribute__((constructor)) static void preload_init(void)
 	 */
 	P.inside_tool = atoi(saved_get("KSHIM_DEPTH")) > 0;
 	const char *all = saved_get("KSHIM_ALL_EXECS");
-	P.all_execs = *all && strcmp(all, "0") != 0;
+	P.all_execs = !*all || strcmp(all, "0") == 0 ? EXECS_NONE : strcmp(all, "make") == 0 ? EXECS_MAKE : EXECS_ALL;
 	/* "ROLE:GLOB ..." split in place in a copy */
 	char *w = store + at;
 	memcpy(w, tools, s_len(tools) + 1);
@@ -710,7 +723,7 @@ EXPORT void kshim_preload_passthrough(void);
 EXPORT void kshim_preload_passthrough(void)
 {
 	P.ntools = 0;
-	P.all_execs = 0;
+	P.all_execs = EXECS_NONE;
 }
 
 /* ---- the interposed functions ------------------------------------------------- */
@@ -740,7 +753,7 @@ static int plan_is_identity(const char *file, char *const *envp)
 	if (P.inside_tool)
 		return env_get(envp, "LD_PRELOAD") != NULL;
 	uint32_t h;
-	return !tool_role(file) && !P.all_execs && static_checked(file, &h) && env_get(envp, "LD_PRELOAD");
+	return !tool_role(file) && !exec_recorded(file) && static_checked(file, &h) && env_get(envp, "LD_PRELOAD");
 }
 
 /*
@@ -904,7 +917,7 @@ EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const
 	char name[PATH_MAX];
 	const char *p = fd_path(dirfd, path, flags, name);
 	struct plan pl;
-	if (p && P.active && (tool_role(p) || P.all_execs) && access(p, X_OK) == 0) {
+	if (p && P.active && (tool_role(p) || exec_recorded(p)) && access(p, X_OK) == 0) {
 		/* a known program: run it by name, through kshim */
 		if (plan(&pl, p, 0, argv, envp) < 0)
 			return -1;

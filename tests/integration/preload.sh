@@ -160,6 +160,24 @@ test_kshimctl_make_routes_objtool_without_the_variable() {
 	assert_contains "--no-preload sets the variable" "$(cat out2)" "kshim-objtool-unset"
 }
 
+test_all_execs_make_records_makes_with_their_environment() {
+	# KSHIM_ALL_EXECS=make (what kshimctl sweep sets to learn a relink's sub-makes): only
+	# make gets an exec record, with its environment and the make it runs under
+	printf 'all:\n\t$(MAKE) -f sub.mk\n\ttrue\n' > Makefile
+	printf 'all:\n\t$(MAKE) -f leaf.mk\n' > sub.mk
+	printf 'all:\n\techo leaf $$KSHIM_MAKE_PID-\n' > leaf.mk
+	KSHIM_ALL_EXECS=make KSHIM_PROBE_VAR=here kshimctl make -- -s > out 2> err
+	assert_eq status 0 "$?"
+	local execs
+	execs=$(kshimctl log --dir .kshim --json --execs | jq -sc 'map(select(.type == "exec")) | sort_by(.start)[]')
+	assert_eq "two records, both make" "sub.mk leaf.mk" "$(echo "$execs" | jq -r '.argv[2]' | tr '\n' ' ' | sed 's/ $//')"
+	assert_eq "no record of true" 0 "$(echo "$execs" | grep -c '"true"' || true)"
+	assert_eq "the environment" "KSHIM_PROBE_VAR=here" "$(echo "$execs" | head -n 1 | jq -r '.env[] | select(startswith("KSHIM_PROBE_VAR="))')"
+	assert_eq "the first has no make above it" null "$(echo "$execs" | head -n 1 | jq .parent_make)"
+	assert_eq "the second runs under the first" "$(echo "$execs" | head -n 1 | jq .pid)" "$(echo "$execs" | tail -n 1 | jq .parent_make)"
+	assert_eq "the link variable is not in the recorded environment" 0 "$(echo "$execs" | jq -r '.env[]' | grep -c '^KSHIM_MAKE_PID=' || true)"
+}
+
 test_preload_cost_for_other_programs_is_one_env_scan() {
 	# not a timing test (that is bench/): the exec path of a non-tool makes no extra syscalls
 	# beyond reading the program's ELF header (to note static programs)
