@@ -117,7 +117,7 @@ static void prune_deps_tables(const char *log_dir, size_t keep)
 	free(dir);
 }
 
-static void append_event(struct log_writer *w, json_t *rec)
+void ctl_append_event(struct log_writer *w, json_t *rec)
 {
 	size_t len;
 	char *line = log_frame(rec, &len);
@@ -256,7 +256,7 @@ int cmd_make(struct ctl *ctl, int argc, char **argv)
 	for (int i = 0; i < margc; i++)
 		json_array_append_new(make_args, json_bytes(margv[i]));
 	json_object_set_new(start, "make_args", make_args);
-	append_event(&w, start);
+	ctl_append_event(&w, start);
 	fprintf(stderr, "kshimctl: build %s, log in %s\n", id, log_dir);
 
 	struct run_result res;
@@ -273,7 +273,7 @@ int cmd_make(struct ctl *ctl, int argc, char **argv)
 	long lost = log_lost_count(log_dir, id);
 	if (lost)
 		json_object_set_new(end, "lost", json_integer(lost));
-	append_event(&w, end);
+	ctl_append_event(&w, end);
 	if (lost)
 		warning("%ld record(s) of build %s could not be written to %s", lost, id, log_dir);
 	log_writer_close(&w);

@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+extern char **environ;
+
 #define TAIL_LINES 10
 
 const json_t *ctl_build_start(const struct ctl *ctl, const char *build)
@@ -35,9 +37,13 @@ const json_t *ctl_build_start(const struct ctl *ctl, const char *build)
 	return NULL;
 }
 
-/* Run argv in dir with output to logpath; extra env KEY=VALUE entries. Returns the shell status. */
-int ctl_run_logged(char *const argv[], const char *dir, const char *logpath, const struct strvec *env,
-		      double timeout, int *timed_out)
+/*
+ * Run argv in dir with output to logpath (appended to if append): program
+ * (NULL: argv[0] searched in PATH) with the environment envp, or with this
+ * one plus the KEY=VALUE entries of env. Returns the exit status.
+ */
+static int run_logged(const char *program, char *const argv[], char *const envp[], const char *dir,
+		      const char *logpath, int append, const struct strvec *env, double timeout, int *timed_out)
 {
 	*timed_out = 0;
 	pid_t pid = fork();
@@ -45,7 +51,7 @@ int ctl_run_logged(char *const argv[], const char *dir, const char *logpath, con
 		return error("fork: %s", strerror(errno)), 127;
 	if (pid == 0) {
 		setpgid(0, 0);
-		int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		int fd = open(logpath, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC) | O_CLOEXEC, 0644);
 		int nul = open("/dev/null", O_RDONLY);
 		if (fd < 0 || chdir(dir) < 0 || nul < 0) {
 			fprintf(stderr, "kshimctl: cannot run in '%s' with output to '%s': %s\n", dir, logpath,
@@ -55,10 +61,13 @@ int ctl_run_logged(char *const argv[], const char *dir, const char *logpath, con
 		dup2(nul, 0);
 		dup2(fd, 1);
 		dup2(fd, 2);
-		for (size_t i = 0; i < env->nr; i++)
+		for (size_t i = 0; env && i < env->nr; i++)
 			putenv(env->v[i]);
-		execvp(argv[0], argv);
-		fprintf(stderr, "kshimctl: cannot run '%s': %s\n", argv[0], strerror(errno));
+		if (program)
+			execve(program, argv, envp ? envp : environ);
+		else
+			execvp(argv[0], argv);
+		fprintf(stderr, "kshimctl: cannot run '%s': %s\n", program ? program : argv[0], strerror(errno));
 		_exit(127);
 	}
 	setpgid(pid, pid);
@@ -78,6 +87,18 @@ int ctl_run_logged(char *const argv[], const char *dir, const char *logpath, con
 			nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL);
 	}
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int ctl_run_logged(char *const argv[], const char *dir, const char *logpath, const struct strvec *env,
+		   double timeout, int *timed_out)
+{
+	return run_logged(NULL, argv, NULL, dir, logpath, 0, env, timeout, timed_out);
+}
+
+int ctl_run_env(const char *program, char *const argv[], char *const envp[], const char *dir, const char *logpath)
+{
+	int tmo;
+	return run_logged(program, argv, envp, dir, logpath, 1, NULL, 0, &tmo);
 }
 
 /* The last n non-empty lines of a file, as a JSON array. */

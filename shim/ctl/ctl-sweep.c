@@ -77,7 +77,10 @@ struct sweep {
 	int ntrees;
 	double timeout;
 	int quiet;
+	int relink_make;	/* every seed through the top-level make (--relink make; replay) */
 };
+
+#define STEPS_FILE "relink-steps.json"	/* in the sweep directory: the link sub-makes (ctl-relink.c) */
 
 /* ---- seeds ------------------------------------------------------------------- */
 
@@ -354,9 +357,50 @@ static json_t *run_seed(const struct sweep *sw, const struct tree *t, uint64_t s
 		strvec_push_nodup(&env, v);
 	}
 	char *mlog = xasprintf("%s/seed-%s.make.log", sdir, sbuf);
+	char *steps_path = path_join(sdir, STEPS_FILE);
+	json_t *steps = sw->relink_make ? NULL : json_load_file(steps_path, 0, NULL);
+	const char *how = steps ? "steps" : "make";
 	double t0 = now_mono(), t0_epoch = now_epoch();
-	int mst = ctl_remake(t->log_dir, t->cwd, &t->make_args, id, &env, mlog);
+	int mst;
+	if (steps) {
+		mst = ctl_steps_run(json_object_get(steps, "steps"), t->log_dir, t->build_dir, t->cwd, &t->make_args, id,
+				    &env, mlog);
+		int missing = 0;
+		for (size_t i = 0; i < sw->layout_outputs.nr && !mst; i++) {
+			char *p = path_join(t->build_dir, sw->layout_outputs.v[i]);
+			missing += access(p, F_OK) != 0;
+			free(p);
+		}
+		if (mst || missing) {
+			/* not an answer about the seed: the whole make says whether the seed links */
+			json_object_set_new(res, "steps_failed", mst ? json_sprintf("exit %d (see %s)", mst, mlog) :
+					    json_string("the steps did not write the layout outputs"));
+			for (size_t i = 0; i < sw->layout_outputs.nr; i++) {
+				char *p = path_join(t->build_dir, sw->layout_outputs.v[i]);
+				unlink(p);
+				free(p);
+			}
+			char *log2 = path_join(t->log_dir, LOG_FILE);
+			offset = stat(log2, &st) == 0 ? st.st_size : 0;
+			free(log2);
+			free(id);
+			id = xasprintf("seed-%llu-%d-make", (unsigned long long)seed, (int)getpid());
+			json_object_set_new(res, "build", json_string(id));
+			how = "make";
+			mst = ctl_remake(t->log_dir, t->cwd, &t->make_args, id, &env, mlog);
+		}
+	} else {
+		/* learn the link sub-makes from this relink (make's exec records carry their environment) */
+		struct strvec menv = STRVEC_INIT;
+		for (size_t i = 0; i < env.nr; i++)
+			strvec_push(&menv, env.v[i]);
+		if (!sw->relink_make)
+			strvec_push(&menv, "KSHIM_ALL_EXECS=make");
+		mst = ctl_remake(t->log_dir, t->cwd, &t->make_args, id, &menv, mlog);
+		strvec_clear(&menv);
+	}
 	json_object_set_new(json_object_get(res, "seconds"), "build", json_real(round((now_mono() - t0) * 1000) / 1000));
+	json_object_set_new(res, "relink", json_string(how));
 
 	struct strvec keys = STRVEC_INIT;
 	scan_relink(t, id, offset, t0_epoch, res, &keys);
@@ -364,6 +408,17 @@ static json_t *run_seed(const struct sweep *sw, const struct tree *t, uint64_t s
 		strvec_push(&keys, sw->layout_outputs.v[i]);
 	json_object_set_new(res, "files", artifact_digests(t, &keys));
 	strvec_clear(&keys);
+	if (!steps && !sw->relink_make && mst == 0 && json_integer_value(json_object_get(res, "compiles")) == 0) {
+		json_t *learned = ctl_steps_learn(t->log_dir, id, offset);
+		if (learned) {
+			json_object_set_new(res, "steps_learned", json_integer((json_int_t)json_array_size(learned)));
+			json_t *f = json_pack("{s:s,s:o}", "build", id, "steps", learned);
+			ctl_write_json_atomic(steps_path, f);
+			json_decref(f);
+		}
+	}
+	json_decref(steps);
+	free(steps_path);
 
 	if (mst != 0) {
 		json_object_set_new(res, "result", json_string("build-error"));
@@ -832,6 +887,11 @@ static int sweep_setup(struct sweep *sw, const char *from, int argc, char **argv
 		error("sweep: cannot create '%s': %s", sw->sweep_dir, strerror(errno));
 		return 2;
 	}
+	/* the link sub-makes are learned again by every sweep: the tree may have changed since the last */
+	char *steps = path_join(sw->sweep_dir, STEPS_FILE);
+	if (unlink(steps) < 0 && errno != ENOENT)
+		warning("sweep: cannot remove '%s': %s", steps, strerror(errno));
+	free(steps);
 	sw->trees = xcalloc((size_t)(jobs > 0 ? jobs : 1), sizeof(*sw->trees));
 	sw->ntrees = 1;
 	struct tree *t = &sw->trees[0];
@@ -870,11 +930,12 @@ int cmd_sweep(struct ctl *ctl, int argc, char **argv)
 		{ "emit", no_argument, NULL, 'e' },
 		{ "merge", no_argument, NULL, 'm' },
 		{ "table", no_argument, NULL, 'p' },
+		{ "relink", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *dir = NULL, *seeds_spec = NULL, *test = NULL, *results = NULL, *from = NULL;
-	int c, jobs = 1, stop_on_fail = 0, rerun = 0, emit = 0, merge = 0, table = 0;
+	int c, jobs = 1, stop_on_fail = 0, rerun = 0, emit = 0, merge = 0, table = 0, relink_make = 0;
 	double timeout = 0;
 	optind = 1;
 	opterr = 0;
@@ -900,13 +961,18 @@ int cmd_sweep(struct ctl *ctl, int argc, char **argv)
 		case 'e': emit = 1; break;
 		case 'm': merge = 1; break;
 		case 'p': table = 1; break;
+		case 'L':
+			if (strcmp(optarg, "make") != 0 && strcmp(optarg, "steps") != 0)
+				return error("sweep: --relink '%s': expected steps or make", optarg), 2;
+			relink_make = strcmp(optarg, "make") == 0;
+			break;
 		case 'h': return ctl_usage(ctl_find_cmd("sweep"), stdout);
 		default: return ctl_bad_option("sweep", argv[optind - 1]);
 		}
 	}
 	if (ctl_find_dir(ctl, dir) < 0)
 		return 2;
-	struct sweep sw = { .ctl = ctl, .test = test, .timeout = timeout };
+	struct sweep sw = { .ctl = ctl, .test = test, .timeout = timeout, .relink_make = relink_make };
 	strvec_init(&sw.layout_outputs);
 	strvec_init(&sw.extra_rules);
 	sw.results_path = results ? xstrdup(results) : path_join(ctl->dir, "sweep.json");
@@ -1041,7 +1107,8 @@ int cmd_replay(struct ctl *ctl, int argc, char **argv)
 	free(seeds);
 	if (ctl_find_dir(ctl, dir) < 0)
 		return 2;
-	struct sweep sw = { .ctl = ctl, .test = test };
+	/* one seed, exactly: through the top-level make, which checks the whole tree on the way */
+	struct sweep sw = { .ctl = ctl, .test = test, .relink_make = 1 };
 	strvec_init(&sw.layout_outputs);
 	strvec_init(&sw.extra_rules);
 	sw.results_path = results ? xstrdup(results) : path_join(ctl->dir, "sweep.json");

@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "log.h"
 #include "strvec.h"
@@ -182,6 +183,8 @@ int ctl_make_args_of(const struct ctl *ctl, const char *build, struct strvec *ar
  */
 int ctl_run_logged(char *const argv[], const char *dir, const char *logpath, const struct strvec *env,
 		   double timeout, int *timed_out);
+/* program with exactly the environment envp, in dir, stdin /dev/null, output appended to logpath: its status */
+int ctl_run_env(const char *program, char *const argv[], char *const envp[], const char *dir, const char *logpath);
 /* `kshimctl make --dir log_dir --build-id id -- make_args` in cwd, output to logpath: its exit status. */
 int ctl_remake(const char *log_dir, const char *cwd, const struct strvec *make_args, const char *id,
 	       const struct strvec *env, const char *logpath);
@@ -203,6 +206,26 @@ int ctl_compile_downstream(const json_t *r, double t0);
 int ctl_write_json_atomic(const char *path, json_t *j);
 /* Copy a file (unlinking to first), with its mode, and its times if keep_times. 0 or -1 (errno). */
 int ctl_copy_file(const char *from, const char *to, int keep_times);
+/* ctl-make.c: append a record (a build's start or end event) to the log; a failure is a warning. Takes rec. */
+void ctl_append_event(struct log_writer *w, json_t *rec);
+
+/* ---- ctl-relink.c: a relink by its link sub-makes alone ---- */
+
+/*
+ * The steps of build id (records after offset; made with KSHIM_ALL_EXECS=make):
+ * [{cwd, program, argv, env, seconds}], the sub-makes that did the link, in
+ * order. NULL when there are none, or when they are every make of the build.
+ */
+json_t *ctl_steps_learn(const char *log_dir, const char *id, off_t offset);
+/*
+ * Run the steps as build id (start and end events in log_dir's log, the
+ * start with make_cwd and make_args: the make the steps stand for), with
+ * env's KEY=VALUE entries over the recorded environment; output appended to
+ * logpath. The exit status of the first step that fails, else 0.
+ */
+int ctl_steps_run(const json_t *steps, const char *log_dir, const char *build_dir, const char *make_cwd,
+		  const struct strvec *make_args, const char *id, const struct strvec *env, const char *logpath);
+
 /* This kshimctl binary's path (heap). */
 char *ctl_self_kshimctl(void);
 /* "42s", "3m05s", "1h02m" */

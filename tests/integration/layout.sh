@@ -107,6 +107,34 @@ check_linker() {
 test_lld_distinct_layouts_and_deterministic() { check_linker ld.lld-19; }
 test_mold_distinct_layouts_and_deterministic() { check_linker mold; }
 
+# A seed relinks by the link sub-make alone (learned from the first seed's
+# make), with the bytes the whole make gives; broken steps fall back to make.
+test_seeds_relink_by_the_link_submake_alone() {
+	twin
+	kshimctl sweep --seeds 1-6 --test ./prog > /dev/null 2> err
+	local res=.kshim/sweep.json q='.seeds | map_values({result, l: .layout."vm.o".digest, files})'
+	assert_eq "first seed through make" make "$(jq -r '.seeds."1".relink' $res)"
+	assert_eq "it learned one step" 1 "$(jq '.seeds."1".steps_learned' $res)"
+	assert_eq "the step is the link sub-make" '["-f","link.mk"]' "$(jq -c '.steps[0].argv[1:]' .kshim/sweep/relink-steps.json)"
+	assert_eq "the other seeds by the step" '["steps"]' "$(jq -c '[.seeds[] | select(.seed > 1) | .relink] | unique' $res)"
+	assert_eq "no compiler call" 0 "$(jq '[.seeds[].compiles] | add' $res)"
+	assert_eq "a build of its own, said so" 5 "$(grep -c '"event":"start".*"relink":"steps"' .kshim/log.jsonl)"
+	assert_contains "its command: the step" "$(kshimctl builds | tail -n 1)" "/usr/bin/make -f link.mk  => exit 0"
+	kshimctl sweep --seeds 1-6 --test ./prog --relink make --results bymake.json > /dev/null 2>&1
+	assert_eq "--relink make: every seed by make" '["make"]' "$(jq -c '[.seeds[].relink] | unique' bymake.json)"
+	assert_eq "same results as the whole make" "$(jq -S "$q" $res)" "$(jq -S "$q" bymake.json)"
+	# steps that cannot run: the seed goes through make, and says so
+	kshimctl sweep --seeds 1-4 --rerun --results broken.json --test \
+		'sed -i "s|\"program\": \"[^\"]*\"|\"program\": \"/nonexistent/make\"|" .kshim/sweep/relink-steps.json; ./prog' \
+		> /dev/null 2>&1
+	assert_eq "fell back to make" '["make"]' "$(jq -c '[.seeds[].relink] | unique' broken.json)"
+	assert_contains "says why" "$(jq -r '.seeds."3".steps_failed' broken.json)" "exit 127"
+	assert_eq "same results" "$(jq -S "$q | with_entries(select(.key | tonumber <= 4))" $res)" "$(jq -S "$q" broken.json)"
+	kshimctl sweep --relink sometimes --seeds 1 --test true 2> err
+	assert_eq "bad --relink: usage error" 2 "$?"
+	assert_contains "says what" "$(cat err)" "--relink 'sometimes': expected steps or make"
+}
+
 test_jobs_give_the_sequential_results_and_leave_the_tree_alone() {
 	twin
 	local plain
@@ -133,7 +161,7 @@ test_diff_names_the_seed() {
 test_response_file_links_are_padded() {
 	cp -r "$KSHIM_TESTS/layout-twin/." .
 	export KSHIM_CC=clang-19 KSHIM_LD=ld.lld-19 KSHIM_RULES=$PWD/layout.ini
-	make -s CC=kshim LD=kshim-ld vm.a > /dev/null
+	make -s -f objs.mk CC=kshim LD=kshim-ld vm.a > /dev/null
 	# many more elements in the @file than on the command line
 	{ for i in $(seq 1 200); do echo "-z noexecstack"; done; echo "--whole-archive vm.a --no-whole-archive"; } > args
 	KSHIM_SEED=4 kshim-ld -r -o rsp.o @args
