@@ -10,6 +10,8 @@
  * then run the test in the build directory. Relinking through make, not by
  * replaying recorded commands, because the kernel's link runs tools kshim
  * does not wrap (kallsyms, sorttable, objcopy): make knows the whole chain.
+ * But only the link sub-makes need to run: the first seed's make learns them
+ * (ctl-relink.c) and later seeds run just those, through make still.
  *
  * Results (one JSON file, default <log dir>/sweep.json) are written after
  * every seed, so an interrupted sweep keeps what it learned and a later sweep
@@ -887,9 +889,9 @@ static int sweep_setup(struct sweep *sw, const char *from, int argc, char **argv
 		error("sweep: cannot create '%s': %s", sw->sweep_dir, strerror(errno));
 		return 2;
 	}
-	/* the link sub-makes are learned again by every sweep: the tree may have changed since the last */
+	/* the link sub-makes are learned again by every sweep that uses them: the tree may have changed */
 	char *steps = path_join(sw->sweep_dir, STEPS_FILE);
-	if (unlink(steps) < 0 && errno != ENOENT)
+	if (!sw->relink_make && unlink(steps) < 0 && errno != ENOENT)
 		warning("sweep: cannot remove '%s': %s", steps, strerror(errno));
 	free(steps);
 	sw->trees = xcalloc((size_t)(jobs > 0 ? jobs : 1), sizeof(*sw->trees));
