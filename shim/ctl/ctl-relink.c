@@ -63,15 +63,19 @@ static void take(struct submake *m, size_t n, size_t i, double at)
 			take(m, n, k, at);
 }
 
-json_t *ctl_steps_learn(const char *log_dir, const char *id, off_t offset)
+json_t *ctl_steps_learn(const char *log_dir, const char *id, off_t offset, char **why)
 {
+	*why = NULL;
 	char *path = path_join(log_dir, LOG_FILE);
 	struct log_reader rd;
 	struct submake *m = NULL;
 	size_t n = 0, cap = 0;
 	double at = 0;
+	json_t *calls = json_array();	/* [start, end] of every call of the build */
 	if (log_reader_open(&rd, path) < 0) {
+		*why = xasprintf("cannot read %s", path);
 		free(path);
+		json_decref(calls);
 		return NULL;
 	}
 	rd.quiet = 1;
@@ -85,6 +89,8 @@ json_t *ctl_steps_learn(const char *log_dir, const char *id, off_t offset)
 		}
 		if (json_object_get(r, "layout") && (!at || rec_num(r, "start") < at))
 			at = rec_num(r, "start");
+		if (rec_is_call(r))
+			json_array_append_new(calls, json_pack("[f,f]", rec_num(r, "start"), rec_num(r, "end")));
 		if (strcmp(type, "exec") != 0 || !json_is_array(json_object_get(r, "env"))) {
 			json_decref(r);
 			continue;
@@ -116,12 +122,37 @@ json_t *ctl_steps_learn(const char *log_dir, const char *id, off_t offset)
 								   json_object_get(r2, "argv"), "env", json_object_get(r2, "env"),
 								   "seconds", round((m[i].end - m[i].start) * 1000) / 1000));
 		}
-		if (!json_array_size(steps) || json_array_size(steps) == n) {
+		/*
+		 * A call from the layout call on that no step's time holds ran in a make
+		 * above the steps (a top-level recipe after the link): the steps alone
+		 * would miss it, so the whole make it is.
+		 */
+		size_t k;
+		const json_t *c;
+		json_array_foreach(calls, k, c) {
+			double cs = json_real_value(json_array_get(c, 0)), ce = json_real_value(json_array_get(c, 1));
+			int inside = cs < at;
+			for (size_t j = 0; j < n && !inside; j++)
+				inside = m[j].taken && cs >= m[j].start && ce <= m[j].end;
+			if (!inside) {
+				*why = xstrdup("a call after the first layout call ran outside the link sub-makes");
+				json_decref(steps);
+				steps = NULL;
+				break;
+			}
+		}
+		if (steps && (!json_array_size(steps) || json_array_size(steps) == n)) {
 			/* nothing, or everything: no shorter way than the whole make */
+			*why = xstrdup(json_array_size(steps) ? "every make of the relink is a link step" :
+				       "no make ran the link");
 			json_decref(steps);
 			steps = NULL;
 		}
+	} else {
+		*why = xstrdup(at > 0 ? "no make of the relink was recorded (the link runs in the top-level make)" :
+			       "no layout call in the relink");
 	}
+	json_decref(calls);
 	for (size_t i = 0; i < n; i++)
 		json_decref(m[i].rec);
 	free(m);

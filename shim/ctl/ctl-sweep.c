@@ -360,12 +360,14 @@ static json_t *run_seed(const struct sweep *sw, const struct tree *t, uint64_t s
 	}
 	char *mlog = xasprintf("%s/seed-%s.make.log", sdir, sbuf);
 	char *steps_path = path_join(sdir, STEPS_FILE);
-	json_t *steps = sw->relink_make ? NULL : json_load_file(steps_path, 0, NULL);
+	json_t *learned = sw->relink_make ? NULL : json_load_file(steps_path, 0, NULL);
+	/* learned, with steps or with why there are none (then make, without learning again) */
+	json_t *steps = json_array_size(json_object_get(learned, "steps")) ? json_object_get(learned, "steps") : NULL;
 	const char *how = steps ? "steps" : "make";
 	double t0 = now_mono(), t0_epoch = now_epoch();
 	int mst;
 	if (steps) {
-		mst = ctl_steps_run(json_object_get(steps, "steps"), t->log_dir, t->build_dir, t->cwd, &t->make_args, id,
+		mst = ctl_steps_run(steps, t->log_dir, t->build_dir, t->cwd, &t->make_args, id,
 				    &env, mlog);
 		int missing = 0;
 		for (size_t i = 0; i < sw->layout_outputs.nr && !mst; i++) {
@@ -396,7 +398,7 @@ static json_t *run_seed(const struct sweep *sw, const struct tree *t, uint64_t s
 		struct strvec menv = STRVEC_INIT;
 		for (size_t i = 0; i < env.nr; i++)
 			strvec_push(&menv, env.v[i]);
-		if (!sw->relink_make)
+		if (!sw->relink_make && !learned)
 			strvec_push(&menv, "KSHIM_ALL_EXECS=make");
 		mst = ctl_remake(t->log_dir, t->cwd, &t->make_args, id, &menv, mlog);
 		strvec_clear(&menv);
@@ -410,16 +412,23 @@ static json_t *run_seed(const struct sweep *sw, const struct tree *t, uint64_t s
 		strvec_push(&keys, sw->layout_outputs.v[i]);
 	json_object_set_new(res, "files", artifact_digests(t, &keys));
 	strvec_clear(&keys);
-	if (!steps && !sw->relink_make && mst == 0 && json_integer_value(json_object_get(res, "compiles")) == 0) {
-		json_t *learned = ctl_steps_learn(t->log_dir, id, offset);
-		if (learned) {
-			json_object_set_new(res, "steps_learned", json_integer((json_int_t)json_array_size(learned)));
-			json_t *f = json_pack("{s:s,s:o}", "build", id, "steps", learned);
-			ctl_write_json_atomic(steps_path, f);
-			json_decref(f);
+	/* learn from a clean relink (a relink that compiled is no model: the next seed tries again) */
+	if (!learned && !sw->relink_make && mst == 0 && json_integer_value(json_object_get(res, "compiles")) == 0) {
+		char *why;
+		json_t *got = ctl_steps_learn(t->log_dir, id, offset, &why);
+		json_t *f = json_pack("{s:s,s:O*}", "build", id, "steps", got);
+		if (got) {
+			json_object_set_new(res, "steps_learned", json_integer((json_int_t)json_array_size(got)));
+		} else {
+			fprintf(stderr, "sweep: every seed relinks through make: %s\n", why);
+			json_object_set_new(f, "why", json_string(why));
 		}
+		ctl_write_json_atomic(steps_path, f);
+		json_decref(f);
+		json_decref(got);
+		free(why);
 	}
-	json_decref(steps);
+	json_decref(learned);
 	free(steps_path);
 
 	if (mst != 0) {

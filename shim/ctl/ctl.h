@@ -214,9 +214,10 @@ void ctl_append_event(struct log_writer *w, json_t *rec);
 /*
  * The steps of build id (records after offset; made with KSHIM_ALL_EXECS=make):
  * [{cwd, program, argv, env, seconds}], the sub-makes that did the link, in
- * order. NULL when there are none, or when they are every make of the build.
+ * order. NULL with *why (heap) when the steps alone would not do: no make
+ * recorded, every make a step, or a call outside them after the layout call.
  */
-json_t *ctl_steps_learn(const char *log_dir, const char *id, off_t offset);
+json_t *ctl_steps_learn(const char *log_dir, const char *id, off_t offset, char **why);
 /*
  * Run the steps as build id (start and end events in log_dir's log, the
  * start with make_cwd and make_args: the make the steps stand for), with

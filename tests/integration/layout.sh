@@ -130,6 +130,13 @@ test_seeds_relink_by_the_link_submake_alone() {
 	assert_eq "fell back to make" '["make"]' "$(jq -c '[.seeds[].relink] | unique' broken.json)"
 	assert_contains "says why" "$(jq -r '.seeds."3".steps_failed' broken.json)" "exit 127"
 	assert_eq "same results" "$(jq -S "$q | with_entries(select(.key | tonumber <= 4))" $res)" "$(jq -S "$q" broken.json)"
+	# a top-level recipe after the link sub-make: the steps would miss it, so no steps
+	sed -i 's|^\t$(MAKE) -f link.mk$|&\n\t$(CC) -fuse-ld=lld -o prog2 vm.o|' Makefile
+	grep -q 'prog2' Makefile || fail "the twin's Makefile changed shape"
+	kshimctl sweep --seeds 1-3 --rerun --results toplevel.json --test ./prog > /dev/null 2> err
+	assert_eq "every seed by make" '["make"]' "$(jq -c '[.seeds[].relink] | unique' toplevel.json)"
+	assert_contains "says why" "$(cat err)" "every seed relinks through make: a call after the first layout call ran outside the link sub-makes"
+	assert_eq "once" 1 "$(grep -c "every seed relinks through make" err)"
 	kshimctl sweep --relink sometimes --seeds 1 --test true 2> err
 	assert_eq "bad --relink: usage error" 2 "$?"
 	assert_contains "says what" "$(cat err)" "--relink 'sometimes': expected steps or make"
