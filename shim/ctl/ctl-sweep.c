@@ -312,6 +312,39 @@ static json_t *artifact_digests(const struct tree *t, struct strvec *keys)
 	return files;
 }
 
+/* Remove the layout calls' outputs from tree t. */
+static void remove_layout_outputs(const struct sweep *sw, const struct tree *t)
+{
+	for (size_t i = 0; i < sw->layout_outputs.nr; i++) {
+		char *p = path_join(t->build_dir, sw->layout_outputs.v[i]);
+		if (unlink(p) < 0 && errno != ENOENT)
+			warning("sweep: cannot remove '%s': %s", p, strerror(errno));
+		free(p);
+	}
+}
+
+/* How many of the layout calls' outputs tree t has. */
+static size_t layout_outputs_present(const struct sweep *sw, const struct tree *t)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < sw->layout_outputs.nr; i++) {
+		char *p = path_join(t->build_dir, sw->layout_outputs.v[i]);
+		n += access(p, F_OK) == 0;
+		free(p);
+	}
+	return n;
+}
+
+/* Where the records of a relink that starts now begin in tree t's log. */
+static off_t log_size(const struct tree *t)
+{
+	char *log = path_join(t->log_dir, LOG_FILE);
+	struct stat st;
+	off_t size = stat(log, &st) == 0 ? st.st_size : 0;
+	free(log);
+	return size;
+}
+
 /*
  * Relink tree t with seed, then run the test (if any). Returns the seed's
  * result object: result pass|fail|build-error, reason, tail, layout, files.
@@ -328,16 +361,8 @@ static json_t *run_seed(const struct sweep *sw, const struct tree *t, uint64_t s
 	json_object_set_new(res, "host", json_string(host));
 	json_object_set_new(res, "tree", json_bytes(t->copy ? t->copy : t->build_dir));
 
-	for (size_t i = 0; i < sw->layout_outputs.nr; i++) {
-		char *p = path_join(t->build_dir, sw->layout_outputs.v[i]);
-		if (unlink(p) < 0 && errno != ENOENT)
-			warning("sweep: cannot remove '%s': %s", p, strerror(errno));
-		free(p);
-	}
-	char *log = path_join(t->log_dir, LOG_FILE);
-	struct stat st;
-	off_t offset = stat(log, &st) == 0 ? st.st_size : 0;
-	free(log);
+	remove_layout_outputs(sw, t);
+	off_t offset = log_size(t);
 
 	char *id = xasprintf("seed-%llu-%d", (unsigned long long)seed, (int)getpid());
 	json_object_set_new(res, "build", json_string(id));
@@ -369,24 +394,13 @@ static json_t *run_seed(const struct sweep *sw, const struct tree *t, uint64_t s
 	if (steps) {
 		mst = ctl_steps_run(steps, t->log_dir, t->build_dir, t->cwd, &t->make_args, id,
 				    &env, mlog);
-		int missing = 0;
-		for (size_t i = 0; i < sw->layout_outputs.nr && !mst; i++) {
-			char *p = path_join(t->build_dir, sw->layout_outputs.v[i]);
-			missing += access(p, F_OK) != 0;
-			free(p);
-		}
-		if (mst || missing) {
+		if (mst || layout_outputs_present(sw, t) < sw->layout_outputs.nr) {
 			/* not an answer about the seed: the whole make says whether the seed links */
-			json_object_set_new(res, "steps_failed", mst ? json_sprintf("exit %d (see %s)", mst, mlog) :
+			json_object_set_new(res, "steps_failed", mst ? json_sprintf("exit %d (see %s/seed-%s.make.log)", mst,
+										    sw->sweep_dir, sbuf) :
 					    json_string("the steps did not write the layout outputs"));
-			for (size_t i = 0; i < sw->layout_outputs.nr; i++) {
-				char *p = path_join(t->build_dir, sw->layout_outputs.v[i]);
-				unlink(p);
-				free(p);
-			}
-			char *log2 = path_join(t->log_dir, LOG_FILE);
-			offset = stat(log2, &st) == 0 ? st.st_size : 0;
-			free(log2);
+			remove_layout_outputs(sw, t);
+			offset = log_size(t);
 			free(id);
 			id = xasprintf("seed-%llu-%d-make", (unsigned long long)seed, (int)getpid());
 			json_object_set_new(res, "build", json_string(id));
