@@ -123,6 +123,12 @@ test_seeds_relink_by_the_link_submake_alone() {
 	kshimctl sweep --seeds 1-6 --test ./prog --relink make --results bymake.json > /dev/null 2>&1
 	assert_eq "--relink make: every seed by make" '["make"]' "$(jq -c '[.seeds[].relink] | unique' bymake.json)"
 	assert_eq "same results as the whole make" "$(jq -S "$q" $res)" "$(jq -S "$q" bymake.json)"
+	# make -j2: the recorded sub-make had the top-level make's jobserver descriptors, which
+	# are gone when a step runs again; the step runs without them (its own -j2), no warning
+	kshimctl sweep --seeds 1-3 --rerun --results j2.json --test ./prog -- -s -j2 > /dev/null 2>&1
+	assert_contains "the recorded make had a jobserver" "$(jq -r '.steps[0].env[] | select(startswith("MAKEFLAGS="))' .kshim/sweep/relink-steps.json)" "--jobserver-auth="
+	assert_eq "steps ran" '["make","steps","steps"]' "$(jq -c '[.seeds[].relink]' j2.json)"
+	assert_eq "make did not miss its jobserver" 0 "$(cat .kshim/sweep/seed-[23].make.log | grep -c 'jobserver unavailable' || true)"
 	# steps that cannot run: the seed goes through make, and says so
 	kshimctl sweep --seeds 1-4 --rerun --results broken.json --test \
 		'sed -i "s|\"program\": \"[^\"]*\"|\"program\": \"/nonexistent/make\"|" .kshim/sweep/relink-steps.json; ./prog' \
