@@ -62,10 +62,13 @@ $(addprefix $(O)/,$(ROLE_LINKS)): $(O)/kshim
 # -z noseparate-code: two PT_LOAD segments instead of four, two mmaps fewer
 # (~15 us); -z norelro: no mprotect after relocation (~9 us). RELRO guards
 # little here: the library binds lazily, so .got.plt stays writable anyway,
-# and the programs keep their own RELRO.
+# and the programs keep their own RELRO. -nostartfiles: no crtbegin/crtend, whose
+# weak references (_ITM_*, __gmon_start__) and __cxa_finalize were four symbol
+# lookups through every loaded object at each program's start; the constructor
+# runs from .init_array, which the loader handles itself.
 $(O)/libkshim-preload.so: shim/preload/preload.c Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(PRELOAD_CFLAGS) -shared -Wl,-z,defs -Wl,-z,noseparate-code -Wl,-z,norelro -o $@ $< -ldl
+	$(CC) $(PRELOAD_CFLAGS) -shared -nostartfiles -Wl,-z,defs -Wl,-z,noseparate-code -Wl,-z,norelro -o $@ $< -ldl
 
 $(O)/kshimctl: $(O)/wrappers/kshimctl.o $(CTL_OBJS) $(O)/libkshim.a Makefile
 	$(CC) $(KSHIM_CFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS_CTL) $(EXTRA_LDFLAGS)
