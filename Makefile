@@ -34,6 +34,7 @@ LIBDIR   ?= $(PREFIX)/lib/kshim
 # The preload library is loaded into every program of a build: never with the
 # sanitizers (they would have to be in every process), no libkshim, no heap.
 PRELOAD_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -g -fPIC -fvisibility=hidden
+PRELOAD_LDFLAGS := -shared -nostartfiles -Wl,-z,noseparate-code -Wl,-z,norelro
 
 all: $(BINS)
 
@@ -68,7 +69,11 @@ $(addprefix $(O)/,$(ROLE_LINKS)): $(O)/kshim
 # runs from .init_array, which the loader handles itself.
 $(O)/libkshim-preload.so: shim/preload/preload.c Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(PRELOAD_CFLAGS) -shared -nostartfiles -Wl,-z,defs -Wl,-z,noseparate-code -Wl,-z,norelro -o $@ $< -ldl
+	$(CC) $(PRELOAD_CFLAGS) $(PRELOAD_LDFLAGS) -Wl,-z,defs -o $@ $< -ldl
+
+# bench/run links its empty floor library the same way
+preload-ldflags:
+	@echo $(PRELOAD_LDFLAGS)
 
 $(O)/kshimctl: $(O)/wrappers/kshimctl.o $(CTL_OBJS) $(O)/libkshim.a Makefile
 	$(CC) $(KSHIM_CFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS_CTL) $(EXTRA_LDFLAGS)
@@ -174,5 +179,5 @@ help:
 	@echo "make bench-quick  the CI subset: fails only on a gross overhead regression"
 	@echo "make install PREFIX=/usr/local"
 
-.PHONY: all unit integration sanitize test e2e reliability fuzz fuzz-lib check bench bench-quick install uninstall clean help
+.PHONY: preload-ldflags all unit integration sanitize test e2e reliability fuzz fuzz-lib check bench bench-quick install uninstall clean help
 .SECONDARY:
