@@ -23,7 +23,7 @@ LDLIBS_CTL  := -ljansson -linih -lnettle -lelf -larchive -lz -lm
 SHIM_SRCS := shim/strvec.c shim/util.c shim/argmodel.c shim/classify.c shim/config.c \
              shim/resolve.c shim/build.c shim/run.c shim/log.c shim/invoke.c \
              shim/rules.c shim/rules-apply.c shim/rules-cache.c shim/trust.c shim/toolid.c shim/digest.c \
-             shim/exec.c shim/fingerprint.c shim/deptab.c shim/pin.c shim/layout.c shim/bisect.c
+             shim/exec.c shim/fingerprint.c shim/deptab.c shim/pin.c shim/thinar.c shim/elfobj.c shim/layout.c shim/bisect.c
 CTL_SRCS  := $(wildcard shim/ctl/*.c)
 SHIM_OBJS := $(SHIM_SRCS:%.c=$(O)/%.o)
 CTL_OBJS  := $(CTL_SRCS:%.c=$(O)/%.o)

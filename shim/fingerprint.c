@@ -1,12 +1,11 @@
 #include "fingerprint.h"
+#include "elfobj.h"
 #include "log.h"
 #include "toolid.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,54 +169,6 @@ char *output_key(const char *cwd, const char *path, const char *bdir)
 
 /* ---- files and ELF layouts -------------------------------------------------- */
 
-static json_t *elf_sections(const unsigned char *buf, size_t len, char layout[SHA256_HEX_LEN + 1])
-{
-	elf_version(EV_CURRENT);
-	Elf *e = elf_memory((char *)buf, len);
-	if (!e)
-		return NULL;
-	size_t shstrndx;
-	json_t *secs = NULL;
-	if (elf_kind(e) != ELF_K_ELF || elf_getshdrstrndx(e, &shstrndx) != 0)
-		goto out;
-	secs = json_array();
-	struct sha256_ctx lc;
-	sha256_init(&lc);
-	for (Elf_Scn *scn = elf_nextscn(e, NULL); scn; scn = elf_nextscn(e, scn)) {
-		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh))
-			continue;
-		const char *name = elf_strptr(e, shstrndx, sh.sh_name);
-		if (!name)
-			name = "";
-		json_t *s = json_object();
-		json_object_set_new(s, "name", json_bytes(name));
-		json_object_set_new(s, "type", json_integer(sh.sh_type));
-		json_object_set_new(s, "flags", json_integer((json_int_t)sh.sh_flags));
-		json_object_set_new(s, "addr", json_integer((json_int_t)sh.sh_addr));
-		json_object_set_new(s, "size", json_integer((json_int_t)sh.sh_size));
-		json_object_set_new(s, "align", json_integer((json_int_t)sh.sh_addralign));
-		if (sh.sh_type != SHT_NOBITS && sh.sh_offset <= len && sh.sh_size <= len - sh.sh_offset) {
-			char hex[SHA256_HEX_LEN + 1];
-			sha256_hex(buf + sh.sh_offset, sh.sh_size, hex);
-			json_object_set_new(s, "sha256", json_string(hex));
-		}
-		json_array_append_new(secs, s);
-		char line[4400];
-		int n = snprintf(line, sizeof(line), "%s\t%u\t%llu\t%llu\t%llu\t%llu\n", name, sh.sh_type,
-				 (unsigned long long)sh.sh_flags, (unsigned long long)sh.sh_addr,
-				 (unsigned long long)sh.sh_size, (unsigned long long)sh.sh_addralign);
-		if (n > 0)
-			sha256_update(&lc, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1, (const uint8_t *)line);
-	}
-	uint8_t d[SHA256_DIGEST_SIZE];
-	sha256_digest(&lc, sizeof(d), d);
-	digest_hex(d, sizeof(d), layout);
-out:
-	elf_end(e);
-	return secs;
-}
-
 json_t *file_fingerprint(const char *path, int with_layout)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -240,7 +191,7 @@ json_t *file_fingerprint(const char *path, int with_layout)
 	json_object_set_new(fp, "size", json_integer((json_int_t)len));
 	if (with_layout && len >= 4 && memcmp(map, "\177ELF", 4) == 0) {
 		char layout[SHA256_HEX_LEN + 1];
-		json_t *secs = elf_sections(map, len, layout);
+		json_t *secs = elfobj_sections(map, len, layout);
 		if (secs) {
 			json_object_set_new(fp, "layout", json_string(layout));
 			json_object_set_new(fp, "sections", secs);

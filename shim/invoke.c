@@ -1,6 +1,7 @@
 #include "invoke.h"
 #include "deptab.h"
 #include "pin.h"
+#include "elfobj.h"
 #include "layout.h"
 #include "digest.h"
 #include "log.h"
@@ -486,29 +487,9 @@ static void layout_result(struct invocation *inv)
 	if (!secs && (f = file_fingerprint(out, 1)))
 		secs = json_object_get(f, "sections");
 	if (json_array_size(secs)) {
-		struct strvec lines = STRVEC_INIT;
-		size_t i, total = 0;
-		json_t *sec;
-		json_array_foreach(secs, i, sec) {
-			char *line = xasprintf("%s\t%lld\t%lld\t%lld\t%lld\t%lld\t%s\n",
-					       json_string_value(json_object_get(sec, "name")),
-					       (long long)json_integer_value(json_object_get(sec, "type")),
-					       (long long)json_integer_value(json_object_get(sec, "flags")),
-					       (long long)json_integer_value(json_object_get(sec, "addr")),
-					       (long long)json_integer_value(json_object_get(sec, "size")),
-					       (long long)json_integer_value(json_object_get(sec, "align")),
-					       json_object_get(sec, "sha256") ? json_string_value(json_object_get(sec, "sha256")) : "-");
-			total += strlen(line);
-			strvec_push_nodup(&lines, line);
-		}
-		char *all = xmalloc(total + 1), *p = all;
-		for (i = 0; i < lines.nr; i++)
-			p = stpcpy(p, lines.v[i]);
 		char hex[SHA256_HEX_LEN + 1];
-		sha256_hex(all, total, hex);
+		elfobj_layout_digest(secs, hex);
 		json_object_set_new(inv->layout, "digest", json_string(hex));
-		free(all);
-		strvec_clear(&lines);
 	}
 	json_decref(f);
 }

@@ -1,15 +1,15 @@
 #include "layout.h"
 #include "argmodel.h"
 #include "digest.h"
+#include "elfobj.h"
 #include "log.h"
+#include "thinar.h"
 #include "toolid.h"
 #include "util.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,83 +76,9 @@ uint64_t layout_rand(uint64_t *state)
 	return z ^ (z >> 31);
 }
 
-/* ---- thin archives ---------------------------------------------------------- */
-
-static int is_thin_archive(const char *path)
-{
-	char magic[8];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t got = fd >= 0 ? read(fd, magic, sizeof(magic)) : -1;
-	if (fd >= 0)
-		close(fd);
-	return got == (ssize_t)sizeof(magic) && memcmp(magic, "!<thin>\n", 8) == 0;
-}
-
-static int thin_members_at(const char *path, struct strvec *out, int depth)
-{
-	char *buf;
-	size_t len;
-	if (depth > 4 || !is_thin_archive(path) || read_file(path, &buf, &len) < 0)
-		return 0;
-	const char *names = NULL;
-	size_t names_len = 0;
-	char *dir = xstrndup(path, (size_t)(path_basename(path) - path));
-	for (size_t off = 8; off + 60 <= len;) {
-		const char *h = buf + off;
-		char sz[11];
-		memcpy(sz, h + 48, 10);
-		sz[10] = '\0';
-		size_t size = strtoul(sz, NULL, 10);
-		char name[17];
-		memcpy(name, h, 16);
-		name[16] = '\0';
-		for (int i = 15; i >= 0 && name[i] == ' '; i--)
-			name[i] = '\0';
-		off += 60;
-		if (strcmp(name, "/") == 0 || strcmp(name, "/SYM64/") == 0 || strcmp(name, "//") == 0) {
-			if (name[1] == '/') {
-				names = buf + off;
-				names_len = size <= len - off ? size : len - off;
-			}
-			off += size + (size & 1);	/* stored even in thin archives */
-			continue;
-		}
-		char *member = NULL;
-		if (name[0] == '/' && names) {
-			size_t at = strtoul(name + 1, NULL, 10);
-			if (at < names_len) {
-				const char *e = memchr(names + at, '\n', names_len - at);
-				size_t n = (size_t)((e ? e : names + names_len) - (names + at));
-				if (n && names[at + n - 1] == '/')
-					n--;
-				member = xstrndup(names + at, n);
-			}
-		} else {
-			size_t n = strlen(name);
-			member = xstrndup(name, n && name[n - 1] == '/' ? n - 1 : n);
-		}
-		if (member) {
-			char *p = member[0] == '/' ? xstrdup(member) : xasprintf("%s%s", dir, member);
-			if (!thin_members_at(p, out, depth + 1))
-				strvec_push(out, p);
-			free(p);
-			free(member);
-		}
-		/* thin: no data for members */
-	}
-	free(dir);
-	free(buf);
-	return 1;
-}
-
-int thin_archive_members(const char *path, struct strvec *out)
-{
-	return thin_members_at(path, out, 0);
-}
-
 /* ---- padding objects -------------------------------------------------------- */
 
-static const char *const pad_names[4] = { ".text", ".data", ".rodata", ".bss" };
+static const char *const pad_section_names[4] = { ".text", ".data", ".rodata", ".bss" };
 
 /*
  * pad-v1: a gap gets an object with probability 1/2; each of its sections
@@ -182,151 +108,6 @@ static int pad_force(uint64_t *state, size_t sizes[4])
 	while (!pad_sizes(state, sizes))
 		;
 	return 1;
-}
-
-static size_t add_name(char *tab, size_t *len, const char *name)
-{
-	size_t at = *len;
-	memcpy(tab + at, name, strlen(name) + 1);
-	*len += strlen(name) + 1;
-	return at;
-}
-
-static Elf_Scn *new_section(Elf *e, size_t name, GElf_Word type, GElf_Xword flags, GElf_Xword align,
-			    void *buf, size_t size, Elf_Type dtype)
-{
-	Elf_Scn *scn = elf_newscn(e);
-	Elf_Data *d = scn ? elf_newdata(scn) : NULL;
-	GElf_Shdr sh;
-	if (!d || !gelf_getshdr(scn, &sh))
-		return NULL;
-	d->d_buf = buf;
-	d->d_size = size;
-	d->d_type = dtype;
-	d->d_align = align;
-	d->d_version = EV_CURRENT;
-	sh.sh_name = (GElf_Word)name;
-	sh.sh_type = type;
-	sh.sh_flags = flags;
-	sh.sh_addralign = align;
-	sh.sh_size = size;
-	return gelf_update_shdr(scn, &sh) ? scn : NULL;
-}
-
-int layout_pad_object(const char *path, const char *like, const size_t sizes[4])
-{
-	elf_version(EV_CURRENT);
-	int lfd = open(like, O_RDONLY | O_CLOEXEC);
-	Elf *le = lfd >= 0 ? elf_begin(lfd, ELF_C_READ, NULL) : NULL;
-	GElf_Ehdr lh;
-	int cls = le ? gelf_getclass(le) : ELFCLASSNONE;
-	if (!le || elf_kind(le) != ELF_K_ELF || !gelf_getehdr(le, &lh) || cls == ELFCLASSNONE) {
-		error("layout: '%s' is not an ELF object to shape padding objects after", like);
-		if (le)
-			elf_end(le);
-		if (lfd >= 0)
-			close(lfd);
-		return -1;
-	}
-	elf_end(le);
-	close(lfd);
-
-	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		error("layout: cannot create '%s': %s", tmp, strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	int ok = 0;
-	Elf *e = elf_begin(fd, ELF_C_WRITE, NULL);
-	GElf_Ehdr eh;
-	char shstr[128];
-	size_t shlen = 1;
-	shstr[0] = '\0';
-	static char strtab[1];
-	unsigned char *bufs[3] = { NULL, NULL, NULL };
-	GElf_Sym null_sym;
-	memset(&null_sym, 0, sizeof(null_sym));
-	unsigned char symbuf[sizeof(Elf64_Sym)];
-	if (!e || !gelf_newehdr(e, cls) || !gelf_getehdr(e, &eh))
-		goto out;
-	eh.e_ident[EI_DATA] = lh.e_ident[EI_DATA];
-	eh.e_ident[EI_OSABI] = lh.e_ident[EI_OSABI];
-	eh.e_ident[EI_ABIVERSION] = lh.e_ident[EI_ABIVERSION];
-	eh.e_type = ET_REL;
-	eh.e_machine = lh.e_machine;
-	eh.e_version = EV_CURRENT;
-	eh.e_flags = lh.e_flags;
-	if (!gelf_update_ehdr(e, &eh))
-		goto out;
-	static const GElf_Xword flags[4] = { SHF_ALLOC | SHF_EXECINSTR, SHF_ALLOC | SHF_WRITE, SHF_ALLOC,
-					     SHF_ALLOC | SHF_WRITE };
-	int x86 = lh.e_machine == EM_X86_64 || lh.e_machine == EM_386;
-	for (int s = 0; s < 4; s++) {
-		if (!sizes[s])
-			continue;
-		size_t name = add_name(shstr, &shlen, pad_names[s]);
-		if (s == 3) {
-			if (!new_section(e, name, SHT_NOBITS, flags[s], 8, NULL, sizes[s], ELF_T_BYTE))
-				goto out;
-			continue;
-		}
-		bufs[s] = xcalloc(1, sizes[s]);
-		if (s == 0 && x86)
-			memset(bufs[s], 0xcc, sizes[s]);	/* int3: never meant to run */
-		if (!new_section(e, name, SHT_PROGBITS, flags[s], s == 0 ? 16 : 8, bufs[s], sizes[s], ELF_T_BYTE))
-			goto out;
-	}
-	size_t gnustack = add_name(shstr, &shlen, ".note.GNU-stack");
-	if (!new_section(e, gnustack, SHT_PROGBITS, 0, 1, NULL, 0, ELF_T_BYTE))
-		goto out;
-	size_t strtab_name = add_name(shstr, &shlen, ".strtab");
-	Elf_Scn *strscn = new_section(e, strtab_name, SHT_STRTAB, 0, 1, strtab, 1, ELF_T_BYTE);
-	if (!strscn)
-		goto out;
-	size_t symtab_name = add_name(shstr, &shlen, ".symtab");
-	size_t symsize = gelf_fsize(e, ELF_T_SYM, 1, EV_CURRENT);
-	memset(symbuf, 0, sizeof(symbuf));
-	Elf_Scn *symscn = new_section(e, symtab_name, SHT_SYMTAB, 0, cls == ELFCLASS64 ? 8 : 4, symbuf, symsize,
-				      ELF_T_SYM);
-	GElf_Shdr sh;
-	if (!symscn || !gelf_getshdr(symscn, &sh))
-		goto out;
-	sh.sh_link = (GElf_Word)elf_ndxscn(strscn);
-	sh.sh_info = 1;		/* one local symbol: the null one */
-	sh.sh_entsize = symsize;
-	if (!gelf_update_shdr(symscn, &sh))
-		goto out;
-	size_t shstr_name = add_name(shstr, &shlen, ".shstrtab");
-	Elf_Scn *shscn = new_section(e, shstr_name, SHT_STRTAB, 0, 1, shstr, shlen, ELF_T_BYTE);
-	if (!shscn || !gelf_getehdr(e, &eh))
-		goto out;
-	eh.e_shstrndx = (GElf_Half)elf_ndxscn(shscn);
-	if (!gelf_update_ehdr(e, &eh))
-		goto out;
-	if (elf_update(e, ELF_C_WRITE) < 0)
-		goto out;
-	ok = 1;
-out:
-	if (!ok)
-		error("layout: cannot write the padding object '%s': %s", path, elf_errmsg(-1));
-	if (e)
-		elf_end(e);
-	for (int s = 0; s < 3; s++)
-		free(bufs[s]);
-	if (close(fd) < 0 && ok) {
-		error("layout: cannot write '%s': %s", tmp, strerror(errno));
-		ok = 0;
-	}
-	if (ok && rename(tmp, path) < 0) {
-		error("layout: cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-		ok = 0;
-	}
-	if (!ok)
-		unlink(tmp);
-	free(tmp);
-	return ok ? 0 : -1;
 }
 
 /* ---- head objects ----------------------------------------------------------- */
@@ -533,7 +314,7 @@ static int layout_by_kshim(const struct layout_req *req, uint64_t seed, const ch
 			if (!pad_sizes(&state, sizes) && !(g == forced && npads == 0 && pad_force(&state, sizes)))
 				continue;
 			char *p = xasprintf("%s/pad-%05zu.o", dir, g);
-			if (layout_pad_object(p, members.v[0], sizes) < 0) {
+			if (elfobj_write_pad(p, members.v[0], sizes, NULL) < 0) {
 				error("%s: rule '%s': not linking with a partial layout", req->at, req->rule);
 				free(p);
 				free(dir);
@@ -591,7 +372,7 @@ static int layout_by_kshim(const struct layout_req *req, uint64_t seed, const ch
 		json_object_set_new(rec, "pads", json_integer((json_int_t)npads));
 		json_t *b = json_object();
 		for (int s = 0; s < 4; s++)
-			json_object_set_new(b, pad_names[s], json_integer((json_int_t)bytes[s]));
+			json_object_set_new(b, pad_section_names[s], json_integer((json_int_t)bytes[s]));
 		json_object_set_new(rec, "pad_bytes", b);
 	}
 	ret = 0;

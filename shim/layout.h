@@ -61,9 +61,6 @@ int layout_seed(const char *cfg_value, const char *cfg_origin, uint64_t *seed);
 /* splitmix64: the documented generator behind every seeded choice. */
 uint64_t layout_rand(uint64_t *state);
 
-/* Members of a thin archive, paths as the linker sees them (recursively); 0 if path is not one. */
-int thin_archive_members(const char *path, struct strvec *out);
-
 /*
  * Rewrite argv (argv[0] = the linker that runs) for req and seed. relocatable:
  * the call is "ld -r". log_dir: where padding objects go. srcdir: the kernel
@@ -73,12 +70,5 @@ int thin_archive_members(const char *path, struct strvec *out);
  */
 int layout_apply(const struct layout_req *req, uint64_t seed, int relocatable, const char *output,
 		 const char *log_dir, const char *srcdir, struct strvec *argv, json_t **rec);
-
-/*
- * Write a padding object to path (atomically), shaped like the ELF object
- * like (class, byte order, machine, flags), with sizes[] bytes of .text,
- * .data, .rodata and .bss (0: no such section). Exposed for tests.
- */
-int layout_pad_object(const char *path, const char *like, const size_t sizes[4]);
 
 #endif

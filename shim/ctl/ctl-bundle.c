@@ -31,6 +31,7 @@
 #include "layout.h"
 #include "log.h"
 #include "pin.h"
+#include "thinar.h"
 #include "run.h"
 #include "util.h"
 

@@ -23,6 +23,7 @@
 #include "ctl.h"
 #include "log.h"
 #include "strvec.h"
+#include "thinar.h"
 #include "util.h"
 
 #include <errno.h>
@@ -217,53 +218,6 @@ static char *abs_path(const char *cwd, const char *p)
 }
 
 /*
- * The members of a thin archive (kbuild's built-in.a and vmlinux.a: made by
- * ar, which kshim does not see), as paths like those on ar's command line,
- * appended to out. 0 if path is not a thin archive.
- */
-static int thin_members(const char *path, struct strvec *out)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	if (read_file(path, &buf, &len) < 0 || len < 8 || memcmp(buf, "!<thin>\n", 8) != 0) {
-		free(buf);
-		return 0;
-	}
-	const char *names = NULL;
-	size_t names_len = 0, pos = 8;
-	while (pos + 60 <= len) {
-		const char *h = buf + pos;
-		char field[17];
-		memcpy(field, h + 48, 10);
-		field[10] = 0;
-		size_t size = strtoul(field, NULL, 10);
-		pos += 60;
-		if (h[0] == '/' && (h[1] == ' ' || memcmp(h, "/SYM64/", 7) == 0)) {	/* symbol table: stored */
-			pos += size + (size & 1);
-		} else if (h[0] == '/' && h[1] == '/') {	/* long names: stored */
-			names = buf + pos;
-			names_len = size < len - pos ? size : len - pos;
-			pos += size + (size & 1);
-		} else if (h[0] == '/' && names) {	/* "/offset" into the long names; the member is not stored */
-			size_t off = strtoul(h + 1, NULL, 10), e = off;
-			while (e < names_len && names[e] != '\n')
-				e++;
-			if (off < e)
-				strvec_push_nodup(out, xstrndup(names + off, e - off - (names[e - 1] == '/')));
-		} else {
-			memcpy(field, h, 16);
-			field[16] = 0;
-			char *slash = strchr(field, '/');
-			if (slash)
-				*slash = 0;
-			strvec_push(out, field);
-		}
-	}
-	free(buf);
-	return 1;
-}
-
-/*
  * A call's predecessor: of the calls that wrote one of its inputs (or a
  * member of an input that is a thin archive) and ended before it started,
  * the one with the longest chain. The critical path is the longest chain,
@@ -294,7 +248,7 @@ static void critical_path(struct report *rp)
 				if (!m) {
 					struct strvec mem = STRVEC_INIT;
 					m = json_array();
-					if (thin_members(a, &mem))
+					if (thin_archive_members(a, &mem))
 						for (size_t x = 0; x < mem.nr; x++) {
 							char *ma = abs_path(cwd, mem.v[x]);
 							json_array_append_new(m, json_string(ma));

@@ -1,6 +1,7 @@
 /* Layout inputs kshim reads from the build tree: thin archives (member lists), action values, seeds. */
 #include "fuzz.h"
 #include "layout.h"
+#include "thinar.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -10,9 +11,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *path = fuzz_file(data, size, ".a");
-	struct strvec m = STRVEC_INIT;
-	thin_archive_members(path, &m);
-	strvec_clear(&m);
+	struct thinar ar = THINAR_INIT;
+	thinar_read(path, &ar);
+	thinar_release(&ar);
+	file_kind(path);
 	char *s = fuzz_string(data, size);
 	enum layout_kind k;
 	char *glob = NULL;
