@@ -23,7 +23,7 @@ LDLIBS_CTL  := -ljansson -linih -lnettle -lelf -larchive -lz -lm
 SHIM_SRCS := shim/strvec.c shim/util.c shim/argmodel.c shim/classify.c shim/config.c \
              shim/resolve.c shim/build.c shim/run.c shim/log.c shim/invoke.c \
              shim/rules.c shim/rules-apply.c shim/rules-cache.c shim/trust.c shim/toolid.c shim/digest.c \
-             shim/exec.c shim/fingerprint.c shim/deptab.c shim/pin.c shim/thinar.c shim/elfobj.c shim/layout.c shim/bisect.c
+             shim/exec.c shim/fingerprint.c shim/deptab.c shim/pin.c shim/thinar.c shim/elfobj.c shim/lto.c shim/layout.c shim/bisect.c
 CTL_SRCS  := $(wildcard shim/ctl/*.c)
 SHIM_OBJS := $(SHIM_SRCS:%.c=$(O)/%.o)
 CTL_OBJS  := $(CTL_SRCS:%.c=$(O)/%.o)
@@ -93,13 +93,17 @@ $(O)/tests/wstatus: tests/helpers/wstatus.c
 	@mkdir -p $(dir $@)
 	$(CC) $(KSHIM_CFLAGS) -o $@ $< $(EXTRA_LDFLAGS)
 
+$(O)/tests/samecode: tests/helpers/samecode.c $(O)/libkshim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(KSHIM_CFLAGS) -o $@ $< $(O)/libkshim.a $(LDLIBS_SHIM) $(EXTRA_LDFLAGS)
+
 # Programs run under the preload library: plain builds, never sanitized.
 PRELOAD_TEST_BINS := $(O)/tests/execprobe $(O)/tests/faketool
 $(O)/tests/execprobe $(O)/tests/faketool: $(O)/tests/%: tests/preload/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) -O2 -o $@ $<
 
-integration: all $(O)/tests/wstatus $(PRELOAD_TEST_BINS)
+integration: all $(O)/tests/wstatus $(O)/tests/samecode $(PRELOAD_TEST_BINS)
 	@tests/run-tests tests/integration KSHIM_BIN=$(abspath $(O))
 
 # Unit and integration tests again, built with AddressSanitizer and UBSan.

@@ -456,8 +456,8 @@ static int apply_layout(struct invocation *inv)
 	strvec_pushv(&argv, inv->run_argv.v + first);
 	int ret = layout_apply(req, seed, inv->cls.mode == MODE_RELOCATABLE,
 			       inv->cls.outputs.nr ? inv->cls.outputs.v[0] : NULL, inv->build.log_dir,
-			       getenv("KSHIM_SRCDIR"), &argv, &inv->layout);
-	if (ret == 0 && seed) {
+			       getenv("KSHIM_SRCDIR"), &argv, &inv->layout, &inv->layout_after);
+	if (ret == 0 && (seed || inv->layout_after)) {
 		strvec_remove(&inv->run_argv, first, inv->run_argv.nr - first);
 		strvec_move(&inv->run_argv, &argv);
 	}
@@ -624,6 +624,7 @@ int invoke_main(int argc, char **argv)
 	double post_start = now_mono();
 	if (inv.fingerprint && inv.res.started)
 		fingerprint_after(&inv);
+	layout_finish(inv.layout_after, inv.res.exited && inv.res.exit_code == 0, inv.layout);
 	layout_result(&inv);
 	if (envp != environ)
 		free(envp);

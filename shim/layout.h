@@ -41,6 +41,8 @@
 
 enum layout_kind { LAYOUT_PAD, LAYOUT_SHUFFLE, LAYOUT_REVERSE };
 
+struct layout_after;
+
 struct layout_req {
 	enum layout_kind kind;
 	char *glob;		/* shuffle: which members (NULL: all) */
@@ -69,6 +71,13 @@ uint64_t layout_rand(uint64_t *state);
  * (seed, method, counts); on error prints "at: rule NAME: ..." and returns -1.
  */
 int layout_apply(const struct layout_req *req, uint64_t seed, int relocatable, const char *output,
-		 const char *log_dir, const char *srcdir, struct strvec *argv, json_t **rec);
+		 const char *log_dir, const char *srcdir, struct strvec *argv, json_t **rec, struct layout_after **after);
+
+/*
+ * After the call ran (link_ok: it exited 0): what layout_apply left to do,
+ * if *after was set: an LTO link's reference keeps its native code (lto.h).
+ * Never fails the call; notes go into rec.
+ */
+void layout_finish(struct layout_after *after, int link_ok, json_t *rec);
 
 #endif

@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -27,8 +28,8 @@ int run_tool(const char *path, char *const argv[], char *const envp[], struct ru
 	return run_tool_during(path, argv, envp, res, NULL, NULL);
 }
 
-int run_tool_during(const char *path, char *const argv[], char *const envp[], struct run_result *res,
-		    void (*during)(void *arg), void *arg)
+static int spawn_wait(const char *path, char *const argv[], char *const envp[], const char *log_path,
+		      struct run_result *res, void (*during)(void *arg), void *arg)
 {
 	sigset_t block, old;
 	struct sigaction sa, old_sa[ARRAY_SIZE(forwarded)];
@@ -63,8 +64,16 @@ int run_tool_during(const char *path, char *const argv[], char *const envp[], st
 	posix_spawnattr_setsigdefault(&attr, &deflt);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	if (log_path) {
+		posix_spawn_file_actions_addopen(&fa, 1, log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		posix_spawn_file_actions_adddup2(&fa, 1, 2);
+		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	}
 	double t0 = now_mono();
-	int err = posix_spawn(&pid, path, NULL, &attr, argv, envp);
+	int err = posix_spawn(&pid, path, log_path ? &fa : NULL, &attr, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	if (err) {
 		res->spawn_errno = err;
@@ -101,6 +110,18 @@ int run_tool_during(const char *path, char *const argv[], char *const envp[], st
 		sigaction(forwarded[i], &old_sa[i], NULL);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return res->started ? 0 : -1;
+}
+
+int run_tool_during(const char *path, char *const argv[], char *const envp[], struct run_result *res,
+		    void (*during)(void *arg), void *arg)
+{
+	return spawn_wait(path, argv, envp, NULL, res, during, arg);
+}
+
+int run_tool_logged(const char *path, char *const argv[], char *const envp[], const char *log_path,
+		    struct run_result *res)
+{
+	return spawn_wait(path, argv, envp, log_path, res, NULL, NULL);
 }
 
 int run_status(const struct run_result *res)

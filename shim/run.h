@@ -36,6 +36,14 @@ int run_tool(const char *path, char *const argv[], char *const envp[], struct ru
 int run_tool_during(const char *path, char *const argv[], char *const envp[], struct run_result *res,
 		    void (*during)(void *arg), void *arg);
 
+/*
+ * The same for kshim's own work (a link it runs on its own account): stdin
+ * from /dev/null, stdout and stderr appended to log_path, so that nothing
+ * reaches the build's output.
+ */
+int run_tool_logged(const char *path, char *const argv[], char *const envp[], const char *log_path,
+		    struct run_result *res);
+
 /* The shell-style status: exit code, 128+signal, 127/126 when not started. */
 int run_status(const struct run_result *res);
 

@@ -20,6 +20,18 @@ twin() {
 }
 log2() { local n=$1 k=0; while [ $((1 << k)) -lt "$n" ]; do k=$((k + 1)); done; echo $k; }
 
+# An LTO build (the objects are LLVM bitcode, ThinLTO at the link): the object stage relinks mixes of
+# bitcode objects (LTO runs in each relink), the flag stage compiles as ever.
+test_lto_build_bisects_to_the_object_and_the_flag() {
+	export TWIN_CFLAGS=-flto=thin
+	twin
+	file -b lib/words.o | grep -q 'LLVM IR bitcode' || fail "the twin's objects are not bitcode"
+	kshimctl bisect --good good --bad bad --test ./prog > out 2> err
+	assert_eq "exit: a culprit named" 0 "$?"
+	assert_contains "object" "$(cat out)" "culprit object: lib/words.o"
+	assert_contains "flag" "$(cat out)" "culprit flag:   add -fstrict-aliasing on lib/words.o"
+}
+
 test_names_the_object_the_flag_and_the_rule() {
 	twin
 	kshimctl bisect --good good --bad bad --test ./prog > out 2> err
