@@ -80,6 +80,7 @@ struct bis {
 	double timeout;
 	char *bdir, *sdir, *dir, *store, *state_path;
 	struct strvec make_args;
+	int preload_only;	/* the builds ran as kshimctl make --preload-only */
 	char *make_cwd;
 	struct side s[2];
 	struct cand *c;
@@ -310,7 +311,7 @@ static int remake(struct bis *bs, const char *pin, const char *what, const char 
 	strvec_push_nodup(&env, xasprintf("KSHIM_PIN=%s", pin));
 	strvec_push(&env, "KSHIM_PIN_MODE=enforce");
 	char *id = xasprintf("bisect-%s-%d", logname, (int)getpid()), *log = xasprintf("%s/%s.make.log", bs->dir, logname);
-	int st = ctl_remake(bs->ctl->dir, bs->make_cwd, &bs->make_args, id, &env, log);
+	int st = ctl_remake(bs->ctl->dir, bs->make_cwd, &bs->make_args, bs->preload_only, id, &env, log);
 	if (st != 0) {
 		char *why = ctl_build_error_reason(log);
 		error("bisect: %s: make failed (exit %d): %s (see %s)", what, st, why, log);
@@ -846,12 +847,12 @@ static int setup(struct bis *bs, const char *good, const char *bad, int argc, ch
 		return 0;
 	}
 	for (int k = 1; k >= 0; k--)
-		if (bs->s[k].build && ctl_make_args_of(bs->ctl, bs->s[k].build, &bs->make_args, &bs->make_cwd) == 0)
+		if (bs->s[k].build && ctl_make_args_of(bs->ctl, bs->s[k].build, &bs->make_args, &bs->make_cwd, &bs->preload_only) == 0)
 			return 0;
 	for (size_t i = bs->ctl->nr; i-- > 0;) {
 		const char *b = ctl_rec_build(bs->ctl, i);
 		const char *d = b ? ctl_build_dir_of(bs->ctl, b) : NULL;
-		if (d && strcmp(d, bs->bdir) == 0 && ctl_make_args_of(bs->ctl, b, &bs->make_args, &bs->make_cwd) == 0)
+		if (d && strcmp(d, bs->bdir) == 0 && ctl_make_args_of(bs->ctl, b, &bs->make_args, &bs->make_cwd, &bs->preload_only) == 0)
 			return 0;
 	}
 	return error("bisect: no build of %s was made by 'kshimctl make': give the make arguments after --", bs->bdir);

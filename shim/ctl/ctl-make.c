@@ -134,12 +134,13 @@ int cmd_make(struct ctl *ctl, int argc, char **argv)
 		{ "build-id", required_argument, NULL, 'i' },
 		{ "all-execs", no_argument, NULL, 'a' },
 		{ "no-preload", no_argument, NULL, 'n' },
+		{ "preload-only", no_argument, NULL, 'P' },
 		{ "tools", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *dir = NULL, *id = NULL, *tools = NULL;
-	int c, all_execs = 0, preload = 1;
+	int c, all_execs = 0, preload = 1, vars = 1;
 	(void)ctl;
 	optind = 1;
 	opterr = 0;
@@ -159,6 +160,9 @@ int cmd_make(struct ctl *ctl, int argc, char **argv)
 			break;
 		case 't':
 			tools = optarg;
+			break;
+		case 'P':
+			vars = 0;
 			break;
 		case 'h':
 			return ctl_usage(ctl_find_cmd("make"), stdout);
@@ -196,8 +200,8 @@ int cmd_make(struct ctl *ctl, int argc, char **argv)
 	setenv("KSHIM_BUILD", id, 1);
 	setenv("KSHIM_DIR", log_dir, 1);
 	char *lib = NULL;
-	if (all_execs && !preload) {
-		error("make: --all-execs needs the preload library (drop --no-preload)");
+	if ((all_execs || !vars) && !preload) {
+		error("make: %s needs the preload library (drop --no-preload)", all_execs ? "--all-execs" : "--preload-only");
 		free(self);
 		free(make_path);
 		free(build_dir);
@@ -230,11 +234,13 @@ int cmd_make(struct ctl *ctl, int argc, char **argv)
 
 	struct strvec run = STRVEC_INIT;
 	strvec_push(&run, make_path);
-	strvec_push_nodup(&run, xasprintf("CC=%s/kshim", self));
-	strvec_push_nodup(&run, xasprintf("HOSTCC=%s/kshim", self));
-	strvec_push_nodup(&run, xasprintf("LD=%s/kshim-ld", self));
-	/* tools/ (objtool's own build) makes its partial links with HOSTLD */
-	strvec_push_nodup(&run, xasprintf("HOSTLD=%s/kshim-ld", self));
+	if (vars) {
+		strvec_push_nodup(&run, xasprintf("CC=%s/kshim", self));
+		strvec_push_nodup(&run, xasprintf("HOSTCC=%s/kshim", self));
+		strvec_push_nodup(&run, xasprintf("LD=%s/kshim-ld", self));
+		/* tools/ (objtool's own build) makes its partial links with HOSTLD */
+		strvec_push_nodup(&run, xasprintf("HOSTLD=%s/kshim-ld", self));
+	}	/* else the tools keep their names, and kbuild's .cmd files those of a plain make */
 	/* with the preload, objtool is caught by path like everything else */
 	if (!preload)
 		strvec_push_nodup(&run, xasprintf("objtool=%s/kshim-objtool", self));
@@ -256,6 +262,8 @@ int cmd_make(struct ctl *ctl, int argc, char **argv)
 	for (int i = 0; i < margc; i++)
 		json_array_append_new(make_args, json_bytes(margv[i]));
 	json_object_set_new(start, "make_args", make_args);
+	if (!vars)
+		json_object_set_new(start, "preload_only", json_true());	/* sweep and bisect remake it the same way */
 	ctl_append_event(&w, start);
 	fprintf(stderr, "kshimctl: build %s, log in %s\n", id, log_dir);
 

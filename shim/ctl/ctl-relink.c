@@ -194,7 +194,8 @@ static void log_event(const char *log_dir, json_t *rec)
 }
 
 int ctl_steps_run(const json_t *steps, const char *log_dir, const char *build_dir, const char *make_cwd,
-		  const struct strvec *make_args, const char *id, const struct strvec *env, const char *logpath)
+		  const struct strvec *make_args, int preload_only, const char *id, const struct strvec *env,
+		  const char *logpath)
 {
 	/*
 	 * A build of its own in the log, as kshimctl make would write it, with the
@@ -212,9 +213,12 @@ int ctl_steps_run(const json_t *steps, const char *log_dir, const char *build_di
 	}
 	for (size_t k = 0; k < make_args->nr; k++)
 		json_array_append_new(margs, json_bytes(make_args->v[k]));
-	log_event(log_dir, json_pack("{s:i,s:s,s:s,s:s,s:f,s:s,s:s,s:o,s:s,s:o}", "kshim", LOG_SCHEMA, "type", "build",
-				     "event", "start", "build", id, "time", now_epoch(), "cwd", make_cwd, "build_dir",
-				     build_dir, "make_args", margs, "relink", "steps", "argv", argvs));
+	json_t *start = json_pack("{s:i,s:s,s:s,s:s,s:f,s:s,s:s,s:o,s:s,s:o}", "kshim", LOG_SCHEMA, "type", "build",
+				  "event", "start", "build", id, "time", now_epoch(), "cwd", make_cwd, "build_dir",
+				  build_dir, "make_args", margs, "relink", "steps", "argv", argvs);
+	if (preload_only)
+		json_object_set_new(start, "preload_only", json_true());	/* as kshimctl make records it */
+	log_event(log_dir, start);
 	int st = 0;
 	json_array_foreach(steps, i, s) {
 		struct strvec e = STRVEC_INIT, av = STRVEC_INIT;

@@ -291,7 +291,7 @@ static int drop_always_make(char *w, int *dropped)
 	return 0;
 }
 
-int ctl_make_args_of(const struct ctl *ctl, const char *build, struct strvec *args, char **cwd)
+int ctl_make_args_of(const struct ctl *ctl, const char *build, struct strvec *args, char **cwd, int *preload_only)
 {
 	const json_t *start = ctl_build_start(ctl, build);
 	const char *bdir = ctl_build_dir_of(ctl, build), *at = start ? rec_str(start, "cwd") : NULL;
@@ -309,10 +309,12 @@ int ctl_make_args_of(const struct ctl *ctl, const char *build, struct strvec *ar
 		fprintf(stderr, "kshimctl: build %s was made with make -B: left out here, so that make rebuilds only what "
 			"is out of date\n", build);
 	*cwd = xstrdup(at ? at : bdir);
+	if (preload_only)
+		*preload_only = json_is_true(json_object_get(start, "preload_only"));
 	return 0;
 }
 
-int ctl_remake(const char *log_dir, const char *cwd, const struct strvec *make_args, const char *id,
+int ctl_remake(const char *log_dir, const char *cwd, const struct strvec *make_args, int preload_only, const char *id,
 	       const struct strvec *env, const char *logpath)
 {
 	struct strvec argv = STRVEC_INIT;
@@ -322,6 +324,8 @@ int ctl_remake(const char *log_dir, const char *cwd, const struct strvec *make_a
 	strvec_push(&argv, log_dir);
 	strvec_push(&argv, "--build-id");
 	strvec_push(&argv, id);
+	if (preload_only)
+		strvec_push(&argv, "--preload-only");	/* as the build it remakes ran: the same .cmd files */
 	strvec_push(&argv, "--");
 	for (size_t i = 0; i < make_args->nr; i++)
 		strvec_push(&argv, make_args->v[i]);

@@ -31,6 +31,7 @@
 #include "ctl.h"
 #include "digest.h"
 #include "fingerprint.h"
+#include "layout.h"
 #include "log.h"
 #include "run.h"
 #include "strvec.h"
@@ -63,6 +64,7 @@ struct tree {
 	char *cwd;		/* where make runs */
 	char *copy;		/* copies: where the tree really is (NULL for the build directory) */
 	struct strvec make_args;
+	int preload_only;	/* the reference ran as kshimctl make --preload-only */
 	pid_t worker;
 	uint64_t seed;
 };
@@ -105,6 +107,10 @@ static int parse_seeds(const char *spec, uint64_t **out, size_t *n)
 				ret = error("sweep: --seeds '%s': bad range '%s'", spec, tok);
 				break;
 			}
+		}
+		if (b > LAYOUT_SEED_MAX) {
+			ret = error("sweep: --seeds '%s': %llu is over the largest seed, %llu", spec, b, LAYOUT_SEED_MAX);
+			break;
 		}
 		for (unsigned long long s = a;; s++) {
 			int dup = 0;
@@ -392,7 +398,7 @@ static json_t *run_seed(const struct sweep *sw, const struct tree *t, uint64_t s
 	double t0 = now_mono(), t0_epoch = now_epoch();
 	int mst;
 	if (steps) {
-		mst = ctl_steps_run(steps, t->log_dir, t->build_dir, t->cwd, &t->make_args, id,
+		mst = ctl_steps_run(steps, t->log_dir, t->build_dir, t->cwd, &t->make_args, t->preload_only, id,
 				    &env, mlog);
 		if (mst || layout_outputs_present(sw, t) < sw->layout_outputs.nr) {
 			/* not an answer about the seed: the whole make says whether the seed links */
@@ -405,7 +411,7 @@ static json_t *run_seed(const struct sweep *sw, const struct tree *t, uint64_t s
 			id = xasprintf("seed-%llu-%d-make", (unsigned long long)seed, (int)getpid());
 			json_object_set_new(res, "build", json_string(id));
 			how = "make";
-			mst = ctl_remake(t->log_dir, t->cwd, &t->make_args, id, &env, mlog);
+			mst = ctl_remake(t->log_dir, t->cwd, &t->make_args, t->preload_only, id, &env, mlog);
 		}
 	} else {
 		/* learn the link sub-makes from this relink (make's exec records carry their environment) */
@@ -414,7 +420,7 @@ static json_t *run_seed(const struct sweep *sw, const struct tree *t, uint64_t s
 			strvec_push(&menv, env.v[i]);
 		if (!sw->relink_make && !learned)
 			strvec_push(&menv, "KSHIM_ALL_EXECS=make");
-		mst = ctl_remake(t->log_dir, t->cwd, &t->make_args, id, &menv, mlog);
+		mst = ctl_remake(t->log_dir, t->cwd, &t->make_args, t->preload_only, id, &menv, mlog);
 		strvec_clear(&menv);
 	}
 	json_object_set_new(json_object_get(res, "seconds"), "build", json_real(round((now_mono() - t0) * 1000) / 1000));
@@ -646,6 +652,7 @@ static int make_tree(struct sweep *sw, int k, const json_t *written)
 	strvec_init(&t->make_args);
 	for (size_t i = 0; i < t0->make_args.nr; i++)
 		strvec_push(&t->make_args, t0->make_args.v[i]);
+	t->preload_only = t0->preload_only;
 	strvec_clear(&rm);
 	strvec_clear(&cp);
 	free(log);
@@ -927,7 +934,7 @@ static int sweep_setup(struct sweep *sw, const char *from, int argc, char **argv
 		for (int i = 0; i < argc; i++)
 			strvec_push(&t->make_args, argv[i]);
 		t->cwd = xstrdup(getcwd(here, sizeof(here)) ? here : ".");
-	} else if (ctl_make_args_of(sw->ctl, build, &t->make_args, &t->cwd) < 0) {
+	} else if (ctl_make_args_of(sw->ctl, build, &t->make_args, &t->cwd, &t->preload_only) < 0) {
 		bdir = NULL;
 	}
 	if (!bdir) {

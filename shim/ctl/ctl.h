@@ -173,8 +173,12 @@ json_t *build_manifest(const struct ctl *ctl, const char *build);
 
 /* The "build start" record of build (kshimctl make writes it), or NULL. */
 const json_t *ctl_build_start(const struct ctl *ctl, const char *build);
-/* The make arguments and directory recorded at its start: 0, or -1 if it was not made by kshimctl make. */
-int ctl_make_args_of(const struct ctl *ctl, const char *build, struct strvec *args, char **cwd);
+/*
+ * The make arguments and directory recorded at its start, and whether it ran
+ * with --preload-only (NULL: not asked): 0, or -1 if it was not made by
+ * kshimctl make.
+ */
+int ctl_make_args_of(const struct ctl *ctl, const char *build, struct strvec *args, char **cwd, int *preload_only);
 /*
  * Run argv in dir, stdin from /dev/null, stdout and stderr to logpath, with
  * extra env entries (KEY=VALUE); killed (its process group) after timeout
@@ -185,8 +189,11 @@ int ctl_run_logged(char *const argv[], const char *dir, const char *logpath, con
 		   double timeout, int *timed_out);
 /* program with exactly the environment envp, in dir, stdin /dev/null, output appended to logpath: its status */
 int ctl_run_env(const char *program, char *const argv[], char *const envp[], const char *dir, const char *logpath);
-/* `kshimctl make --dir log_dir --build-id id -- make_args` in cwd, output to logpath: its exit status. */
-int ctl_remake(const char *log_dir, const char *cwd, const struct strvec *make_args, const char *id,
+/*
+ * `kshimctl make --dir log_dir --build-id id [--preload-only] -- make_args` in
+ * cwd, output to logpath: its exit status.
+ */
+int ctl_remake(const char *log_dir, const char *cwd, const struct strvec *make_args, int preload_only, const char *id,
 	       const struct strvec *env, const char *logpath);
 /*
  * `sh -c test` in build_dir (output to logpath): {result: pass|fail, exit,
@@ -225,7 +232,8 @@ json_t *ctl_steps_learn(const char *log_dir, const char *id, off_t offset, char 
  * logpath. The exit status of the first step that fails, else 0.
  */
 int ctl_steps_run(const json_t *steps, const char *log_dir, const char *build_dir, const char *make_cwd,
-		  const struct strvec *make_args, const char *id, const struct strvec *env, const char *logpath);
+		  const struct strvec *make_args, int preload_only, const char *id, const struct strvec *env,
+		  const char *logpath);
 
 /* This kshimctl binary's path (heap). */
 char *ctl_self_kshimctl(void);

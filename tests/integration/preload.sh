@@ -160,6 +160,34 @@ test_kshimctl_make_routes_objtool_without_the_variable() {
 	assert_contains "--no-preload sets the variable" "$(cat out2)" "kshim-objtool-unset"
 }
 
+# --preload-only: no CC=/LD= on make's command line, so a tree made by plain make is relinked
+# through kshim with nothing compiled again (the LTO e2e stage relinks its direct build this way).
+test_preload_only_relinks_a_plain_tree_without_compiling() {
+	cp -r "$KSHIM_TESTS/layout-twin/." .
+	make -s CC=clang-19 LD=ld.lld-19 > /dev/null || fail "plain build"
+	sha256sum *.o prog | grep -v ' vm.o$' > objs.sha
+	rm vm.o
+	KSHIM_RULES=$PWD/layout.ini kshimctl make --preload-only -- -s CC=clang-19 LD=ld.lld-19 > out 2> err
+	assert_eq status 0 "$?"
+	assert_eq "no compile: make saw the same commands" "" "$(records | jq -r 'select(.mode == "compile") | .outputs[0]')"
+	assert_eq "the links went through kshim" "ld.lld-19 clang-19" "$(records | jq -r '.tool' | xargs -n1 basename | tr '\n' ' ' | sed 's/ $//')"
+	assert_eq "the make had no CC= or LD=" 0 "$(kshimctl log --dir .kshim --json --execs | jq -r 'select(.type == "build") | .argv // [] | join(" ")' | grep -c 'kshim-ld\|CC=/' || true)"
+	sha256sum -c --quiet objs.sha || fail "the objects or the program changed"
+	cmp -s <(sha256sum < vm.o) <(ld.lld-19 -r -o - --whole-archive vm.a --no-whole-archive --start-group lib.a --end-group | sha256sum) ||
+		fail "vm.o differs from a direct link"
+	# seeds remake it the same way: with CC= on make's command line every object would compile again
+	KSHIM_RULES=$PWD/layout.ini kshimctl sweep --seeds 1-3 --test true > /dev/null 2> err || fail "sweep: $(cat err)"
+	assert_eq "no compile in any seed" 0 "$(jq '[.seeds[].compiles] | add' .kshim/sweep.json)"
+	assert_eq "three layouts" 3 "$(jq '[.seeds[].layout."vm.o".digest] | unique | length' .kshim/sweep.json)"
+	# a later sweep starts from the last seed's relink, a build of the learned steps: the same way
+	KSHIM_RULES=$PWD/layout.ini kshimctl sweep --seeds 4-5 --results s2.json --test true > /dev/null 2> err ||
+		fail "second sweep: $(cat err)"
+	assert_eq "no compile in the second sweep" 0 "$(jq '[.seeds[].compiles] | add' s2.json)"
+	kshimctl make --preload-only --no-preload -- -s > /dev/null 2> err
+	assert_eq "with --no-preload: usage error" 2 "$?"
+	assert_contains "says why" "$(cat err)" "--preload-only needs the preload library"
+}
+
 test_all_execs_make_records_makes_with_their_environment() {
 	# KSHIM_ALL_EXECS=make (what kshimctl sweep sets to learn a relink's sub-makes): only
 	# make gets an exec record, with its environment and the make it runs under
