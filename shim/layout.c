@@ -62,8 +62,8 @@ int layout_seed(const char *cfg_value, const char *cfg_origin, uint64_t *seed)
 	char *end;
 	errno = 0;
 	unsigned long long n = strtoull(v, &end, 10);
-	if (errno || *end || v[0] == '-' || v[0] == '+' || v[0] == ' ')
-		return error("%s: seed '%s' is not a decimal number from 0 to 18446744073709551615", origin, v);
+	if (errno || *end || v[0] == '-' || v[0] == '+' || v[0] == ' ' || n > LAYOUT_SEED_MAX)
+		return error("%s: seed '%s' is not a decimal number from 0 to %llu", origin, v, LAYOUT_SEED_MAX);
 	*seed = n;
 	return 0;
 }

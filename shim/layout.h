@@ -22,6 +22,10 @@
  *    Padding only plain sections is what makes this safe in a final link
  *    whose linker script computes with addresses (x86's vmlinux.lds), where
  *    lld's own --randomize-section-padding breaks it.
+ *    When the members are LLVM bitcode (CONFIG_LTO_CLANG_THIN), the members
+ *    are the native objects LTO made of them, kept at the reference call and
+ *    proved there (lto.h), and the pads' sections are named .text.kshim_pad_N
+ *    and so on, to fall between LTO's function and data sections.
  *  - at other links, the linker's own option: lld >= 20
  *    --randomize-section-padding=SEED, lld --shuffle-sections=GLOB=SEED
  *    (GLOB=-1 to reverse), mold --shuffle-sections=SEED / --reverse-sections.
@@ -55,8 +59,17 @@ int layout_parse(const char *value, enum layout_kind *kind, char **glob, const c
 const char *layout_kind_str(enum layout_kind k);
 
 /*
+ * A seed crosses process boundaries as decimal text (KSHIM_SEED, --seeds,
+ * file names) and sits in JSON records and results, whose integers are
+ * signed 64-bit: one range everywhere, 0 to 2^63-1. (Seeds of 2^63 and up
+ * were stored under negative keys and never found again.)
+ */
+#define LAYOUT_SEED_MAX 9223372036854775807ull
+
+/*
  * The seed: KSHIM_SEED, else cfg_value ([layout] seed), else 0. A value that
- * is not a decimal number is an error (-1, printed with its origin).
+ * is not a decimal number from 0 to LAYOUT_SEED_MAX is an error (-1, printed
+ * with its origin).
  */
 int layout_seed(const char *cfg_value, const char *cfg_origin, uint64_t *seed);
 

@@ -143,6 +143,12 @@ test_seeds_relink_by_the_link_submake_alone() {
 	assert_eq "every seed by make" '["make"]' "$(jq -c '[.seeds[].relink] | unique' toplevel.json)"
 	assert_contains "says why" "$(cat err)" "every seed relinks through make: a call after the first layout call ran outside the link sub-makes"
 	assert_eq "once" 1 "$(grep -c "every seed relinks through make" err)"
+	kshimctl sweep --seeds 9223372036854775806-9223372036854775808 --test true 2> err
+	assert_eq "a seed over 2^63-1: usage error" 2 "$?"
+	assert_contains "says the largest" "$(cat err)" "over the largest seed, 9223372036854775807"
+	KSHIM_SEED=9223372036854775808 kshim-ld -r -o big.o --whole-archive vm.a --no-whole-archive 2> err
+	assert_eq "KSHIM_SEED over 2^63-1: kshim's error status" 125 "$?"
+	assert_contains "names the variable" "$(cat err)" "env KSHIM_SEED: seed '9223372036854775808' is not a decimal number"
 	kshimctl sweep --relink sometimes --seeds 1 --test true 2> err
 	assert_eq "bad --relink: usage error" 2 "$?"
 	assert_contains "says what" "$(cat err)" "--relink 'sometimes': expected steps or make"

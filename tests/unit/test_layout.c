@@ -55,10 +55,12 @@ static void test_seed_parsing(void **state)
 	assert_true(seed == 0);
 	assert_int_equal(layout_seed("17", "config.ini:3", &seed), 0);
 	assert_true(seed == 17);
-	setenv("KSHIM_SEED", "18446744073709551615", 1);	/* the environment wins */
+	setenv("KSHIM_SEED", "9223372036854775807", 1);	/* the environment wins; the largest seed */
 	assert_int_equal(layout_seed("17", "config.ini:3", &seed), 0);
-	assert_true(seed == UINT64_MAX);
-	const char *bad[] = { "-1", "+3", "0x10", "12a", " 5", "18446744073709551616" };
+	assert_true(seed == LAYOUT_SEED_MAX);
+	/* 2^63 and up: a JSON record cannot hold them as the number they are */
+	const char *bad[] = { "-1", "+3", "0x10", "12a", " 5", "9223372036854775808", "18446744073709551615",
+			      "18446744073709551616" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		setenv("KSHIM_SEED", bad[i], 1);
 		assert_int_equal(layout_seed(NULL, NULL, &seed), -1);
