@@ -274,7 +274,7 @@ const struct ctl_cmd ctl_cmds[] = {
 	  "  -r, --revoke     forget the files instead\n"
 	  "  -l, --list       print the store: digest, path, ok | changed | missing\n" },
 	{ "make", cmd_make, "run make with kshim as CC, HOSTCC, LD, HOSTLD and every tool exec'd by path",
-	  "usage: kshimctl make [--all-execs] [--no-preload] [--tools LIST] [--dir DIR]\n"
+	  "usage: kshimctl make [--all-execs] [--no-preload | --preload-only] [--tools LIST] [--dir DIR]\n"
 	  "                     [--build-id ID] [--] MAKEARGS...\n\n"
 	  "Run make with CC=kshim HOSTCC=kshim LD=kshim-ld HOSTLD=kshim-ld (absolute\n"
 	  "paths next to kshimctl) and LD_PRELOAD=libkshim-preload.so, which routes every\n"
@@ -286,6 +286,10 @@ const struct ctl_cmd ctl_cmds[] = {
 	  "  --all-execs      also log every other program run (argv, cwd, exit status,\n"
 	  "                   time) as an \"exec\" record: link-vmlinux.sh step by step\n"
 	  "  --no-preload     no LD_PRELOAD; objtool=kshim-objtool on make's command line\n"
+	  "  --preload-only   no CC=, HOSTCC=, LD=, HOSTLD= on make's command line: the\n"
+	  "                   preload alone routes the tools, and kbuild's .cmd files stay\n"
+	  "                   those of a plain make (relink a tree built without kshim\n"
+	  "                   through it, and nothing is compiled again)\n"
 	  "  --tools LIST     what the preload routes, as ROLE:GLOB words (default\n"
 	  "                   \"objtool:objtool cc:clang cc:clang-[0-9]* ld:ld.lld\n"
 	  "                   ld:ld.lld-[0-9]* ld:ld.mold ld:mold\"); ROLE is cc, ld, objtool\n"
@@ -296,11 +300,14 @@ const struct ctl_cmd ctl_cmds[] = {
 	  "\"preload\" record, so that nothing is missed silently.\n\n"
 	  "example: kshimctl make --all-execs -- LLVM=-19 -j\"$(nproc)\" bzImage\n" },
 	{ "demo", cmd_demo, "build Debian's linux-source-6.12 through kshim and boot it in QEMU",
-	  "usage: kshimctl demo [--cache DIR] [--out DIR] [--jobs N] [--no-boot] [--config-only] [--clean]\n\n"
+	  "usage: kshimctl demo [--cache DIR] [--out DIR] [--jobs N] [--no-boot] [--config-only] [--clean]\n"
+	  "                     [--lto thin|full|none]\n\n"
 	  "Extract /usr/src/linux-source-6.12.tar.xz once into the cache, configure a\n"
 	  "tinyconfig-based x86_64 kernel (serial console, initramfs, ORC so objtool runs),\n"
 	  "build it through 'kshimctl make' with LLVM=-19, and boot it in QEMU (TCG) with a\n"
-	  "busybox initramfs that prints KSHIM-BOOT-OK. Exit 0 when the kernel booted.\n" },
+	  "busybox initramfs that prints KSHIM-BOOT-OK. Exit 0 when the kernel booted.\n"
+	  "--lto thin|full: Clang ThinLTO or full LTO, with kCFI and IBT; none: kCFI and\n"
+	  "IBT without LTO.\n" },
 };
 const size_t ctl_ncmds = ARRAY_SIZE(ctl_cmds);
 
