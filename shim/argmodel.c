@@ -388,14 +388,6 @@ void cmdline_release(struct cmdline *cl)
 	cl->nr = 0;
 }
 
-const struct arg *cmdline_find(const struct cmdline *cl, const char *name)
-{
-	for (size_t i = 1; i < cl->nr; i++)
-		if (cl->args[i].spec && strcmp(cl->args[i].spec->name, name) == 0)
-			return &cl->args[i];
-	return NULL;
-}
-
 int cmdline_has(const struct cmdline *cl, const char *elem)
 {
 	for (size_t i = 1; i < cl->nr; i++)

@@ -91,8 +91,6 @@ void cmdline_release(struct cmdline *cl);
  */
 int cmdline_append(struct cmdline *cl, char *const *more);
 
-/* The first arg whose spec has name, or NULL. */
-const struct arg *cmdline_find(const struct cmdline *cl, const char *name);
 /* 1 if the plain flag elem occurs as an option (exact element match). */
 int cmdline_has(const struct cmdline *cl, const char *elem);
 

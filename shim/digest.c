@@ -66,15 +66,6 @@ int sha256_fd_raw(int fd, unsigned char d[SHA256_RAW_LEN])
 	return 0;
 }
 
-int sha256_fd_hex(int fd, char out[SHA256_HEX_LEN + 1])
-{
-	unsigned char d[SHA256_RAW_LEN];
-	if (sha256_fd_raw(fd, d) < 0)
-		return -1;
-	digest_hex(d, sizeof(d), out);
-	return 0;
-}
-
 int sha256_file_raw(const char *path, unsigned char d[SHA256_RAW_LEN])
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

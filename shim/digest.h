@@ -16,9 +16,7 @@
 void sha256_hex(const void *buf, size_t len, char out[SHA256_HEX_LEN + 1]);
 /* n bytes as 2n lowercase hex digits and a NUL. */
 void digest_hex(const unsigned char *d, size_t n, char *out);
-/* Digest of an open file from its current offset to EOF. 0, or -1 with errno. */
-int sha256_fd_hex(int fd, char out[SHA256_HEX_LEN + 1]);
-/* The same as 32 bytes. */
+/* Digest of an open file from its current offset to EOF, as 32 bytes. 0, or -1 with errno. */
 int sha256_fd_raw(int fd, unsigned char d[SHA256_RAW_LEN]);
 /* Digest of the file at path. 0, or -1 with errno. */
 int sha256_file_raw(const char *path, unsigned char d[SHA256_RAW_LEN]);

@@ -52,7 +52,7 @@ test_readonly_log_dir_build_goes_on_warns_once_counts() {
 	# binary is copied here because the clone may live where nobody cannot go
 	as_user=
 	if [ "$(id -u)" -eq 0 ]; then
-		command -v setpriv > /dev/null || { echo "skip: root without setpriv"; return 0; }
+		command -v setpriv > /dev/null || skip "root without setpriv"
 		as_user="setpriv --reuid=nobody --regid=nogroup --clear-groups"
 	fi
 	mkdir kbin
@@ -95,9 +95,9 @@ test_log_required_fails_before_running_tool() {
 }
 
 test_full_disk_build_goes_on() {
-	[ "$(id -u)" -eq 0 ] || { echo "skip: needs root for tmpfs"; return 0; }
+	[ "$(id -u)" -eq 0 ] || skip "needs root for tmpfs"
 	mkdir full
-	mount -t tmpfs -o size=64k tmpfs full || { echo "skip: cannot mount tmpfs"; return 0; }
+	mount -t tmpfs -o size=64k tmpfs full || skip "cannot mount tmpfs"
 	head -c 60000 /dev/zero > full/filler 2>/dev/null
 	make_fake ./fake
 	big=$(head -c 20000 /dev/zero | tr '\0' y)

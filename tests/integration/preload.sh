@@ -115,7 +115,7 @@ subprocess.run(['ld.lld', '-r', '-o', 'py.o', 'x.o'], check=True)"
 }
 
 test_all_execs_and_static_programs() {
-	command -v busybox > /dev/null || { echo "skipped: no busybox"; return 0; }
+	command -v busybox > /dev/null || skip "no busybox"
 	tools_dir
 	preload_env
 	export KSHIM_ALL_EXECS=1
@@ -209,7 +209,7 @@ test_all_execs_make_records_makes_with_their_environment() {
 test_preload_cost_for_other_programs_is_one_env_scan() {
 	# not a timing test (that is bench/): the exec path of a non-tool makes no extra syscalls
 	# beyond reading the program's ELF header (to note static programs)
-	command -v strace > /dev/null || { echo "skipped: no strace"; return 0; }
+	command -v strace > /dev/null || skip "no strace"
 	tools_dir
 	preload_env
 	strace -f -qq -e trace=open,openat,access,stat,newfstatat,readlink -o trace "$PROBE" posix_spawn "$T/bin/notatool" > /dev/null
@@ -222,7 +222,7 @@ test_inert_in_setuid_programs() {
 	# its own directories there, so the library is installed as one for the test. A control run
 	# of the same program without the setuid bit is routed; the setuid one, with the library
 	# mapped (checked in /proc), routes nothing and records nothing.
-	[ "$(id -u)" -eq 0 ] && command -v setpriv > /dev/null || { echo "  (skipped: needs root and setpriv)"; return 0; }
+	[ "$(id -u)" -eq 0 ] && command -v setpriv > /dev/null || skip "needs root and setpriv"
 	libdir=/usr/lib/$(gcc -print-multiarch)
 	name=libkshim-preload-suidtest-$$.so
 	d=/tmp/kshim-suid-$$
