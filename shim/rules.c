@@ -1,6 +1,7 @@
 /* rules: loading and parsing rule files (applying them: rules-apply.c). */
 #include "rules.h"
 #include "config.h"
+#include "toolid.h"
 #include "trust.h"
 #include "util.h"
 
@@ -54,25 +55,6 @@ void ruleset_release(struct ruleset *rs)
 	memset(rs, 0, sizeof(*rs));
 }
 
-int version_parse(const char *s, int v[3])
-{
-	v[0] = v[1] = v[2] = 0;
-	int k = 0;
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	while (k < 3) {
-		char *end;
-		long n = strtol(s, &end, 10);
-		if (end == s || n < 0 || n > 1000000)
-			return -1;
-		v[k++] = (int)n;
-		if (*end != '.')
-			return *end ? -1 : 0;
-		s = end + 1;
-	}
-	return -1;	/* more than three components */
-}
-
 static int vcmp(const int a[3], const int b[3])
 {
 	for (int i = 0; i < 3; i++)
@@ -98,28 +80,6 @@ int version_in_range(const int v[3], const struct ver_cond *c, int n)
 			return 0;
 	}
 	return 1;
-}
-
-int version_from_output(const char *out, int v[3])
-{
-	size_t line = strcspn(out, "\n");
-	for (size_t i = 0; i < line; i++) {
-		if (!isdigit((unsigned char)out[i]) || (i > 0 && (isalnum((unsigned char)out[i - 1]) || out[i - 1] == '.')))
-			continue;
-		size_t j = i;
-		while (j < line && (isdigit((unsigned char)out[j]) || out[j] == '.'))
-			j++;
-		char buf[64];
-		size_t n = j - i < sizeof(buf) - 1 ? j - i : sizeof(buf) - 1;
-		memcpy(buf, out + i, n);
-		buf[n] = '\0';
-		while (n && buf[n - 1] == '.')
-			buf[--n] = '\0';
-		if (strchr(buf, '.') && version_parse(buf, v) == 0)
-			return 0;
-		i = j;
-	}
-	return -1;
 }
 
 /* "clang >= 15, < 20" */

@@ -186,11 +186,8 @@ int rules_apply(const struct ruleset *rs, const struct rule_subject *subj, enum 
  */
 int rule_matches(const struct rule *r, const struct rule_subject *subj, const struct cmdline *cl, char **why);
 
-/* Version parsing helpers, exposed for tests. */
-int version_parse(const char *s, int v[3]);
+/* Does version v meet every condition of c[0..n)? (Parsing versions: toolid.h.) */
 int version_in_range(const int v[3], const struct ver_cond *c, int n);
-/* The version in a tool's --version output (first x.y[.z] in the first line). */
-int version_from_output(const char *out, int v[3]);
 
 /* Does the pattern word p match the argument a of cl? */
 int rule_arg_matches(const struct cmdline *cl, const struct arg *a, const char *p);

@@ -13,6 +13,12 @@
 
 #include <stddef.h>
 
+/* "x", "x.y" or "x.y.z" into v (missing parts 0). 0, or -1 when s is not one. */
+int version_parse(const char *s, int v[3]);
+
+/* The version in a tool's --version output (first x.y[.z] in the first line). 0 or -1. */
+int version_from_output(const char *out, int v[3]);
+
 /* The version in "path --version" (first x.y[.z] of the first line). 0 or -1. */
 int tool_version(const char *path, int v[3]);
 

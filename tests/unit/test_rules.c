@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "rules.h"
+#include "toolid.h"
 #include "util.h"
 #include "unit.h"
 
