@@ -67,7 +67,7 @@ $(addprefix $(O)/,$(ROLE_LINKS)): $(O)/kshim
 # weak references (_ITM_*, __gmon_start__) and __cxa_finalize were four symbol
 # lookups through every loaded object at each program's start; the constructor
 # runs from .init_array, which the loader handles itself.
-$(O)/libkshim-preload.so: shim/preload/preload.c Makefile
+$(O)/libkshim-preload.so: shim/preload/preload.c shim/names.h Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(PRELOAD_CFLAGS) $(PRELOAD_LDFLAGS) -Wl,-z,defs -o $@ $< -ldl
 

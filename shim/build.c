@@ -1,4 +1,5 @@
 #include "build.h"
+#include "names.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -138,7 +139,7 @@ void build_discover(struct build_info *bi, const char *log_dir_cfg)
 		bi->build_dir = xstrdup(getcwd(buf, sizeof(buf)) ? buf : ".");
 	}
 	/* the build directory is known even when the log is elsewhere: argv digests are relative to it */
-	bi->log_dir = log_dir_cfg ? xstrdup(log_dir_cfg) : path_join(bi->build_dir, ".kshim");
+	bi->log_dir = log_dir_cfg ? xstrdup(log_dir_cfg) : path_join(bi->build_dir, KSHIM_LOG_DIRNAME);
 }
 
 void build_info_release(struct build_info *bi)

@@ -21,11 +21,11 @@
 #ifndef KSHIM_LOG_H
 #define KSHIM_LOG_H
 
+#include "names.h"
+
 #include <jansson.h>
 #include <stdio.h>
 
-#define LOG_SCHEMA 1
-#define LOG_FILE "log.jsonl"
 #define LOG_CRC_SUFFIX_LEN 20	/* ,"crc32":"xxxxxxxx"} */
 
 /* Serialize rec as a framed line (with crc32 and '\n'). Heap string; *len set. */

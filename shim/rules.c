@@ -1,6 +1,7 @@
 /* rules: loading and parsing rule files (applying them: rules-apply.c). */
 #include "rules.h"
 #include "config.h"
+#include "names.h"
 #include "toolid.h"
 #include "trust.h"
 #include "util.h"
@@ -598,7 +599,7 @@ int rule_sources_collect(struct rule_sources *s, const char *build_dir)
 		free(copy);
 	}
 	if (build_dir) {
-		char *local = path_join(build_dir, ".kshim/rules.d");
+		char *local = path_join(build_dir, KSHIM_LOG_DIRNAME "/" KSHIM_RULES_DIRNAME);
 		if (collect(s, local, 1, 1) < 0)
 			ret = -1;
 		free(local);

@@ -187,7 +187,7 @@ int cmd_make(struct ctl *ctl, int argc, char **argv)
 	if (src_dir)
 		setenv("KSHIM_SRCDIR", src_dir, 1);	/* argv digests write it as "$S" */
 	char *log_dir = dir ? xstrdup(dir) : getenv("KSHIM_DIR") && *getenv("KSHIM_DIR") ?
-		xstrdup(getenv("KSHIM_DIR")) : path_join(build_dir, ".kshim");
+		xstrdup(getenv("KSHIM_DIR")) : path_join(build_dir, KSHIM_LOG_DIRNAME);
 	char idbuf[64];
 	if (!id) {
 		time_t now = time(NULL);

@@ -635,7 +635,7 @@ static int make_tree(struct sweep *sw, int k, const json_t *written)
 		free(to);
 	}
 	/* its own log; the project's rule files the reference applied come along (KSHIM_RULES) */
-	char *log_dir = path_join(dir, ".kshim"), *rules = path_join(log_dir, "sweep-rules");
+	char *log_dir = path_join(dir, KSHIM_LOG_DIRNAME), *rules = path_join(log_dir, "sweep-rules");
 	mkdir_p(rules, 0755);
 	for (size_t i = 0; i < sw->extra_rules.nr && !ret; i++) {
 		char *to = path_join(rules, path_basename(sw->extra_rules.v[i]));
@@ -647,7 +647,7 @@ static int make_tree(struct sweep *sw, int k, const json_t *written)
 	free(log_dir);
 	t->copy = dir;
 	t->build_dir = xstrdup(t0->build_dir);
-	t->log_dir = path_join(t0->build_dir, ".kshim");
+	t->log_dir = path_join(t0->build_dir, KSHIM_LOG_DIRNAME);
 	t->cwd = xstrdup(t0->cwd);
 	strvec_init(&t->make_args);
 	for (size_t i = 0; i < t0->make_args.nr; i++)

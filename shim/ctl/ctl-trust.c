@@ -1,5 +1,6 @@
 /* kshimctl trust: vet project-local rule files (see trust.h). */
 #include "ctl.h"
+#include "names.h"
 #include "rules.h"
 #include "trust.h"
 #include "util.h"
@@ -19,7 +20,7 @@ static char *find_local_rules(void)
 	if (!getcwd(cwd, sizeof(cwd)))
 		return NULL;
 	for (;;) {
-		char *cand = path_join(cwd, ".kshim/rules.d");
+		char *cand = path_join(cwd, KSHIM_LOG_DIRNAME "/" KSHIM_RULES_DIRNAME);
 		struct stat st;
 		if (stat(cand, &st) == 0 && S_ISDIR(st.st_mode))
 			return cand;

@@ -32,7 +32,7 @@ int ctl_find_dir(struct ctl *ctl, const char *opt_dir)
 	if (!getcwd(cwd, sizeof(cwd)))
 		return error("cannot get the current directory: %s", strerror(errno));
 	for (;;) {
-		char *cand = path_join(cwd, ".kshim");
+		char *cand = path_join(cwd, KSHIM_LOG_DIRNAME);
 		if (is_dir(cand)) {
 			ctl->dir = cand;
 			return 0;
@@ -48,7 +48,7 @@ int ctl_find_dir(struct ctl *ctl, const char *opt_dir)
 
 char *ctl_build_dir(const struct ctl *ctl)
 {
-	if (!ctl->dir || strcmp(path_basename(ctl->dir), ".kshim") != 0)
+	if (!ctl->dir || strcmp(path_basename(ctl->dir), KSHIM_LOG_DIRNAME) != 0)
 		return NULL;
 	char *d = xstrdup(ctl->dir);
 	char *slash = strrchr(d, '/');

@@ -30,6 +30,8 @@
  * class, cannot load this library: the first such exec in a build is
  * recorded in the log ("preload" record), so nothing is missed silently.
  */
+#include "../names.h"
+
 #include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
@@ -604,7 +606,7 @@ static void note_uninterceptable(const char *path, const char *why)
 			num[k++] = '.';
 	}
 	num[k] = '\0';
-	if (put(rec, sizeof(rec), &at, "{\"kshim\":1,\"type\":\"preload\",\"event\":\"not-intercepted\",\"build\":") < 0 ||
+	if (put(rec, sizeof(rec), &at, "{\"kshim\":" LOG_SCHEMA_STR ",\"type\":\"preload\",\"event\":\"not-intercepted\",\"build\":") < 0 ||
 	    put_json_str(rec, sizeof(rec), &at, P.build) < 0 || put(rec, sizeof(rec), &at, ",\"time\":") < 0 ||
 	    put(rec, sizeof(rec), &at, num) < 0 || put(rec, sizeof(rec), &at, ",\"program\":") < 0 ||
 	    put_json_str(rec, sizeof(rec), &at, path) < 0 || put(rec, sizeof(rec), &at, ",\"why\":") < 0 ||
@@ -618,7 +620,7 @@ static void note_uninterceptable(const char *path, const char *why)
 		return;
 	char logf[PATH_MAX];
 	size_t la = 0;
-	if (put(logf, sizeof(logf), &la, P.log_dir) < 0 || put(logf, sizeof(logf), &la, "/log.jsonl") < 0)
+	if (put(logf, sizeof(logf), &la, P.log_dir) < 0 || put(logf, sizeof(logf), &la, "/" LOG_FILE) < 0)
 		return;
 	int fd = open(logf, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
 	if (fd < 0)
