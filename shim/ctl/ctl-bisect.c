@@ -941,7 +941,7 @@ int cmd_bisect(struct ctl *ctl, int argc, char **argv)
 	double timeout = 0;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'g': good = optarg; break;

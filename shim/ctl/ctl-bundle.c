@@ -630,7 +630,7 @@ int cmd_bundle(struct ctl *ctl, int argc, char **argv)
 	int check = 0, keep = 0, all = 0, c;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:b:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:b:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'o': out = optarg; break;

@@ -359,7 +359,7 @@ int cmd_diff(struct ctl *ctl, int argc, char **argv)
 	int json = 0, verbose = 0, c;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+jvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'j': json = 1; break;

@@ -315,7 +315,7 @@ int cmd_fingerprint(struct ctl *ctl, int argc, char **argv)
 	int c, prov = 0;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			dir = optarg;

@@ -158,7 +158,7 @@ static int parse_filter_opts(struct ctl *ctl, int argc, char **argv, struct filt
 	f->probes = -1;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+b:r:o:fpjveh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:r:o:fpjveh", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_DIR:
 			dir = optarg;
@@ -479,7 +479,7 @@ int cmd_compdb(struct ctl *ctl, int argc, char **argv)
 	int c;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+b:o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_DIR:
 			dir = optarg;

@@ -251,7 +251,7 @@ int cmd_pin(struct ctl *ctl, int argc, char **argv)
 	}
 	const char *sub = argv[1];
 	argc--, argv++;
-	while ((c = getopt_long(argc, argv, "+o:jh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:jh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'o': out = optarg; break;

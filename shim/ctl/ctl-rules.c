@@ -257,7 +257,7 @@ static int rules_check(struct ctl *ctl, int argc, char **argv)
 	int ask_tool = 1, c;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a': against = optarg; break;
 		case 'd': dir = optarg; break;
@@ -436,7 +436,7 @@ static int parse_dir_build(struct ctl *ctl, int argc, char **argv, const char *c
 	int c;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+b:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'b': *sel = optarg; break;

@@ -971,7 +971,7 @@ int cmd_sweep(struct ctl *ctl, int argc, char **argv)
 	double timeout = 0;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+hj:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hj:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 's': seeds_spec = optarg; break;
@@ -1116,7 +1116,7 @@ int cmd_replay(struct ctl *ctl, int argc, char **argv)
 	int c, verify = 0, as_json = 0;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 's': seed_s = optarg; break;

@@ -117,7 +117,7 @@ int cmd_trust(struct ctl *ctl, int argc, char **argv)
 	int list = 0, revoke = 0, c;
 	(void)ctl;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+lrh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "lrh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l': list = 1; break;
 		case 'r': revoke = 1; break;

@@ -39,6 +39,23 @@ test_make_marks_a_build() {
 	assert_eq "last~1 calls" 4 "$(kshimctl log -b last~1 --json | wc -l)"
 }
 
+# Options anywhere on the command line, as GNU tools take them; "--" ends them.
+test_options_after_operands() {
+	mini_project
+	LLVM=-19 kshimctl make -- -s all > /dev/null 2>&1
+	kshimctl pin save last -o p.pin 2> err || fail "pin save BUILD -o FILE: $(cat err)"
+	[ -s p.pin ] || fail "no pin written"
+	kshimctl pin check p.pin last --json > check.json || fail "pin check FILE BUILD --json"
+	assert_eq "--json after the operands" 0 "$(jq '.drifted | length' check.json)"
+	assert_eq "log: filters after others" "$(kshimctl log --json -b last | wc -l)" "$(kshimctl log -b last --json | wc -l)"
+	kshimctl diff last last -v > out || fail "diff A B -v"
+	kshimctl fingerprint last -o m.json && [ -s m.json ] || fail "fingerprint BUILD -o FILE"
+	kshimctl explain src/f.o --build last > out 2>&1 || fail "explain OBJ --build: $(cat out)"
+	# make hands everything from its first make argument on to make (-s here is make's)
+	LLVM=-19 kshimctl make all -s > out 2>&1
+	assert_eq "make: the rest is make's" 0 "$?"
+}
+
 test_log_filters() {
 	mini_project
 	LLVM=-19 kshimctl make -- -s all probe > /dev/null 2>&1
