@@ -114,7 +114,9 @@ static char *reader_gets(char *str, int num, void *stream)
 		}
 		str[0] = '\0';	/* hand inih an empty line */
 	}
-	const char *p = str + strspn(str, " \t");
+	const char *p = str + strspn(str, " \t\r\n");
+	if (*p && *p != ';' && *p != '#')
+		r->ctx->content_lines++;
 	if (*p == '[') {
 		r->ctx->section_line = r->ctx->lineno;
 		if (!strchr(p, ']') && !r->ctx->err_line) {
@@ -152,6 +154,7 @@ int ini_parse_stream_ctx(FILE *f, const char *path, ini_ctx_handler handler, str
 	ctx->path = path;
 	ctx->lineno = 0;
 	ctx->section_line = 0;
+	ctx->content_lines = 0;
 	ctx->err_line = 0;
 	ctx->err[0] = '\0';
 	struct reader r = { f, ctx, 0 };

@@ -68,6 +68,7 @@ struct ini_ctx {
 	const char *path;
 	int lineno;
 	int section_line;	/* line of the last "[...]" header */
+	int content_lines;	/* lines that are neither blank nor comments */
 	int err_line;
 	char err[256];
 	int require_utf8;	/* reject lines that are not UTF-8 */

@@ -445,6 +445,13 @@ static int parse_rules(struct ruleset *rs, const char *path, FILE *f)
 	if (ret > 0)
 		return error("%s:%d: %s", path, ret, ctx.err);
 	strvec_push(&rs->files, path);
+	if (rs->nr == lc.first_new && ctx.content_lines == 0) {
+		/* empty, or every rule commented out: zero rules, which is what the user wrote */
+		const char *v = getenv("KSHIM_VERBOSE");
+		if (v && *v && strcmp(v, "0") != 0)
+			fprintf(stderr, "kshim: %s: no rules (the file holds only comments or nothing)\n", path);
+		return 0;
+	}
 	if (rs->nr == lc.first_new)
 		return error("%s:%d: no [rule NAME] section with keys in this file", path, ctx.lineno ? ctx.lineno : 1);
 	int bad = 0;

@@ -5,6 +5,21 @@
 GOLDEN=$KSHIM_TESTS/golden/rules
 export LLVM=-19
 
+# A user who turned every rule off: an empty file or one of comments only is zero rules, not an error.
+test_empty_and_comment_only_files_are_zero_rules() {
+	make_fake ./fake
+	: > empty.ini
+	printf '; every rule turned off\n# [rule old]\n;add = -O1\n\n' > off.ini
+	FAKE_ARGV=$T/ran KSHIM_CC=$T/fake KSHIM_RULES=$T/empty.ini:$T/off.ini kshim -c x.c 2> err
+	assert_eq "status" 0 "$?"
+	assert_eq "the tool ran, argv untouched" "-c x.c" "$(tr '\n' ' ' < ran | sed 's/ $//')"
+	assert_file_empty err
+	KSHIM_VERBOSE=1 KSHIM_CC=$T/fake KSHIM_RULES=$T/off.ini kshim -c x.c 2> err
+	assert_contains "verbose says so" "$(cat err)" "off.ini: no rules (the file holds only comments or nothing)"
+	kshimctl rules check --no-tool "$T/empty.ini" "$T/off.ini" > out 2>&1
+	assert_eq "rules check: fine" 0 "$?"
+}
+
 test_bad_rule_files_stop_the_call_golden() {
 	make_fake ./fake
 	cp "$GOLDEN"/*.ini .
