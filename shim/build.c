@@ -55,22 +55,38 @@ static int is_make(const char *comm)
 	return strcmp(comm, "make") == 0 || strcmp(comm, "gmake") == 0;
 }
 
-/* The O= argument of a make process, or NULL. */
-static char *make_objdir(pid_t pid)
+/* The value of NAME=VALUE among the NUL-separated words of /proc/PID/FILE (the last one), or NULL. */
+static char *proc_word(pid_t pid, const char *file, const char *name)
 {
 	char path[64], *buf, *ret = NULL;
-	size_t len;
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	size_t len, n = strlen(name);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	if (read_file(path, &buf, &len) < 0)
 		return NULL;
 	for (size_t i = 0; i < len; i += strlen(buf + i) + 1) {
-		if (starts_with(buf + i, "O=") && buf[i + 2]) {
+		if (strncmp(buf + i, name, n) == 0 && buf[i + n] == '=' && buf[i + n + 1]) {
 			free(ret);
-			ret = xstrdup(buf + i + 2);
+			ret = xstrdup(buf + i + n + 1);
 		}
 	}
 	free(buf);
 	return ret;
+}
+
+/*
+ * Where a top-level make of kbuild puts its outputs, relative to its working
+ * directory: M= (an external module's directory: its objects go there), else
+ * O=, else KBUILD_OUTPUT from its environment (kbuild's documented
+ * alternative to O=), else NULL (the working directory itself).
+ */
+static char *make_objdir(pid_t pid)
+{
+	char *d = proc_word(pid, "cmdline", "M");
+	if (!d)
+		d = proc_word(pid, "cmdline", "O");
+	if (!d)
+		d = proc_word(pid, "environ", "KBUILD_OUTPUT");
+	return d;
 }
 
 static char *proc_cwd(pid_t pid)

@@ -17,15 +17,17 @@
 extern char **environ;
 
 /*
- * The build directory a make command line will use: O= relative to -C,
- * relative to cwd. *src: the -C directory (the kernel source tree) when O=
- * puts the build elsewhere, else NULL.
+ * The build directory a make command line will use: M= (an external
+ * module's directory), else O=, else KBUILD_OUTPUT from the environment,
+ * relative to -C, relative to cwd (build.c reads a running make the same
+ * way). *src: the -C directory (the kernel source tree) when the build goes
+ * elsewhere, else NULL.
  */
 static char *make_build_dir(int argc, char **argv, char **src)
 {
 	char cwd[PATH_MAX];
 	char *dir = xstrdup(getcwd(cwd, sizeof(cwd)) ? cwd : ".");
-	const char *o = NULL;
+	const char *o = NULL, *m = NULL;
 	for (int i = 0; i < argc; i++) {
 		const char *c = NULL;
 		if (strcmp(argv[i], "-C") == 0 && i + 1 < argc)
@@ -36,12 +38,18 @@ static char *make_build_dir(int argc, char **argv, char **src)
 			c = argv[i] + 12;
 		else if (starts_with(argv[i], "O="))
 			o = argv[i] + 2;
+		else if (starts_with(argv[i], "M="))
+			m = argv[i] + 2;
 		if (c) {
 			char *d = path_join(dir, c);
 			free(dir);
 			dir = d;
 		}
 	}
+	if (m && *m)
+		o = m;
+	else if (!o || !*o)
+		o = getenv("KBUILD_OUTPUT");
 	*src = NULL;
 	if (o && *o) {
 		char *d = path_join(dir, o);

@@ -56,6 +56,24 @@ test_options_after_operands() {
 	assert_eq "make: the rest is make's" 0 "$?"
 }
 
+# kbuild's conventions for where a build goes: O=, KBUILD_OUTPUT (the documented alternative),
+# M= (an external module: its directory). The log goes to that directory.
+test_kbuild_output_and_external_modules() {
+	mini_project
+	mkdir out mod
+	KBUILD_OUTPUT=$T/out make -s CC=kshim LLVM=-19 all > /dev/null || fail "make with KBUILD_OUTPUT"
+	[ -f out/.kshim/log.jsonl ] || fail "KBUILD_OUTPUT: no log in out/"
+	[ ! -e .kshim ] || fail "KBUILD_OUTPUT: a log in the source tree"
+	assert_eq "KBUILD_OUTPUT: the calls" 3 "$(kshimctl log --dir out/.kshim --json | wc -l)"
+	rm -f prog src/*.o
+	make -s CC=kshim LLVM=-19 M=$T/mod all > /dev/null || fail "make M="
+	[ -f mod/.kshim/log.jsonl ] || fail "M=: no log in the module directory"
+	[ ! -e .kshim ] || fail "M=: a log in the source tree"
+	rm -f prog src/*.o
+	KBUILD_OUTPUT=$T/out LLVM=-19 kshimctl make -- -s all > /dev/null 2> err || fail "kshimctl make: $(cat err)"
+	assert_contains "kshimctl make says where" "$(cat err)" "log in $T/out/.kshim"
+}
+
 test_log_filters() {
 	mini_project
 	LLVM=-19 kshimctl make -- -s all probe > /dev/null 2>&1
