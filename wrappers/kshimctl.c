@@ -43,12 +43,18 @@ const struct ctl_cmd ctl_cmds[] = {
 	  "by hand is found from the process tree (id make-PID-TICKS).\n\n"
 	  "  -j, --json       as a JSON array\n" DIR_OPT },
 	{ "compdb", cmd_compdb, "write compile_commands.json from the commands that ran",
-	  "usage: kshimctl compdb [-b BUILD] [-o FILE] [--dir DIR]\n\n"
+	  "usage: kshimctl compdb [-b BUILD] [-o FILE] [--latest] [--keep-launcher] [--exclude GLOB]...\n"
+	  "                       [--dir DIR]\n\n"
 	  "Write a compilation database (for clangd and clang-tidy) from the argv that\n"
 	  "actually ran, after kshim's rules: absolute \"file\", \"directory\", \"arguments\",\n"
-	  "\"output\". Probes are left out; for a file compiled more than once the latest\n"
-	  "call wins.\n\n" BUILD_OPT
-	  "  -o, --output FILE  where to write (default compile_commands.json; '-' = stdout)\n" DIR_OPT },
+	  "\"output\". One entry per file a call compiles (its operands; never -include or\n"
+	  "-imacros headers, depfiles or outputs) and per output, as Bear writes them.\n"
+	  "Probes are left out; so is a launcher (ccache, distcc) before the compiler.\n\n" BUILD_OPT
+	  "  -o, --output FILE  where to write (default compile_commands.json; '-' = stdout)\n"
+	  "  --latest         one entry per file: the last call that compiled it\n"
+	  "  --keep-launcher  keep a launcher in \"arguments\"\n"
+	  "  --exclude GLOB   leave out files whose path (relative to the build directory)\n"
+	  "                   matches, e.g. 'tools/**'; repeatable\n" DIR_OPT },
 	{ "rules", cmd_rules, "check rule files, or show what they do to a call",
 	  "usage: kshimctl rules check [--no-tool] [--against BUILD] [--dir DIR] [FILES...]\n"
 	  "       kshimctl rules test [-v] -- CALL...\n\n"

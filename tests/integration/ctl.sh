@@ -137,6 +137,43 @@ PY
 	assert_eq "stats of the last build" 0 "$(kshimctl stats -b moved-build --json 2>/dev/null | jq '.failed')"
 }
 
+# An entry for each file a call compiles, never for what its options name; one per (file, output);
+# no launcher; --latest, --exclude, --keep-launcher.
+test_compdb_entries_are_the_compiled_files() {
+	mkdir -p src tools
+	printf '#define HDR 1\n' > src/cfg.h
+	printf 'int f(void){return HDR;}\n' > src/f.c
+	printf 'int g(void){return 2;}\n' > tools/g.c
+	printf '\t.text\n\t.globl s\ns:\tret\n' > src/s.S
+	cat > Makefile <<'MK'
+all: src/f.o src/f-again.o src/s.o tools/g.o
+src/f.o src/f-again.o: src/f.c
+	$(CC) -Wp,-MMD,$(@D)/.$(@F).d -include src/cfg.h -c -o $@ $<
+%.o: %.S
+	$(CC) -c -o $@ $<
+tools/g.o: tools/g.c
+	$(CC) -c -o $@ $<
+MK
+	printf '[rule cc]\nrole = cc hostcc\nsource = tools/**\nlauncher = ccache\nenv = CCACHE_DISABLE=1\n' > r.ini
+	KSHIM_RULES=$T/r.ini LLVM=-19 kshimctl make -- -s all > /dev/null 2> err || fail "build: $(cat err)"
+	kshimctl compdb -o db.json 2> /dev/null
+	assert_eq "the compiled files, per output" "src/f.c src/f.c src/s.S tools/g.c" \
+		"$(jq -r '[.[].file | ltrimstr("'"$T"'/")] | sort | join(" ")' db.json)"
+	assert_eq "no header, no depfile" 0 "$(jq '[.[] | select(.file | test("\\.h$|\\.d$"))] | length' db.json)"
+	assert_eq "two outputs of src/f.c" "$T/src/f-again.o $T/src/f.o" \
+		"$(jq -r '[.[] | select(.file | endswith("f.c")) | .output] | sort | join(" ")' db.json)"
+	assert_eq "the launcher left out" /usr/bin/clang-19 "$(jq -r '.[] | select(.file | endswith("g.c")) | .arguments[0]' db.json)"
+	kshimctl compdb --keep-launcher -o keep.json 2> /dev/null
+	assert_eq "--keep-launcher" /usr/bin/ccache "$(jq -r '.[] | select(.file | endswith("g.c")) | .arguments[0]' keep.json)"
+	kshimctl compdb --latest -o latest.json 2> /dev/null
+	assert_eq "--latest: one per file" 3 "$(jq length latest.json)"
+	kshimctl compdb --exclude 'tools/**' -o ex.json 2> /dev/null
+	assert_eq "--exclude" 0 "$(jq '[.[] | select(.file | contains("/tools/"))] | length' ex.json)"
+	kshimctl compdb --exclude '[' -o bad.json 2> err
+	assert_eq "a bad glob: usage error" 2 "$?"
+	assert_contains "says why" "$(cat err)" "--exclude '['"
+}
+
 test_compdb_is_what_ran() {
 	mini_project
 	LLVM=-19 kshimctl make -- -s all > /dev/null 2>&1
