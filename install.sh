@@ -26,7 +26,7 @@ pkgs=(make gcc pkg-config
       clang-19 lld-19 llvm-19 libclang-rt-19-dev mold
       linux-source-6.12 flex bison bc cpio libelf-dev kmod
       qemu-system-x86 busybox-static
-      jq hyperfine ccache distcc bear clangd util-linux procps
+      jq hyperfine ccache distcc bear clangd clangd-19 util-linux procps
       python3 dash strace valgrind chromium time)
 
 sudo=
