@@ -270,6 +270,19 @@ int cmd_make(struct ctl *ctl, int argc, char **argv)
 	for (int i = 0; i < margc; i++)
 		json_array_append_new(make_args, json_bytes(margv[i]));
 	json_object_set_new(start, "make_args", make_args);
+	/* kbuild's variables that say what is built and where: from make's arguments, else the environment */
+	static const char *const kvars[] = { "ARCH", "CROSS_COMPILE", "LLVM", "O", "M", "KBUILD_OUTPUT" };
+	json_t *kb = json_object();
+	for (size_t v = 0; v < ARRAY_SIZE(kvars); v++) {
+		const char *val = getenv(kvars[v]);
+		size_t n = strlen(kvars[v]);
+		for (int i = 0; i < margc; i++)
+			if (strncmp(margv[i], kvars[v], n) == 0 && margv[i][n] == '=')
+				val = margv[i] + n + 1;
+		if (val)
+			json_object_set_new(kb, kvars[v], json_bytes(val));
+	}
+	json_object_set_new(start, "kbuild", kb);
 	if (!vars)
 		json_object_set_new(start, "preload_only", json_true());	/* sweep and bisect remake it the same way */
 	ctl_append_event(&w, start);

@@ -70,8 +70,10 @@ test_kbuild_output_and_external_modules() {
 	[ -f mod/.kshim/log.jsonl ] || fail "M=: no log in the module directory"
 	[ ! -e .kshim ] || fail "M=: a log in the source tree"
 	rm -f prog src/*.o
-	KBUILD_OUTPUT=$T/out LLVM=-19 kshimctl make -- -s all > /dev/null 2> err || fail "kshimctl make: $(cat err)"
+	KBUILD_OUTPUT=$T/out LLVM=-19 kshimctl make -- -s ARCH=x86 all > /dev/null 2> err || fail "kshimctl make: $(cat err)"
 	assert_contains "kshimctl make says where" "$(cat err)" "log in $T/out/.kshim"
+	assert_eq "kbuild's variables in the build record" '{"ARCH":"x86","LLVM":"-19","KBUILD_OUTPUT":"'"$T"'/out"}' \
+		"$(grep '"event":"start"' out/.kshim/log.jsonl | tail -n 1 | jq -c .kbuild)"
 }
 
 test_log_filters() {
