@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,22 +24,71 @@ static void value_set(struct config_value *v, const char *value, char *origin)
 	v->origin = origin;
 }
 
+/* ---- the settings, as data --------------------------------------------------------- */
+
+static int check_bool(const char *v, char *err, size_t n)
+{
+	int b;
+	if (config_bool(v, &b) == 0)
+		return 0;
+	snprintf(err, n, "'%s' is not a boolean (use yes or no)", v);
+	return -1;
+}
+
+static int check_pin_mode(const char *v, char *err, size_t n)
+{
+	if (pin_mode_parse(v) >= 0)
+		return 0;
+	snprintf(err, n, "pin mode '%s' is not warn, error or enforce", v);
+	return -1;
+}
+
+#define AT(field) offsetof(struct config, field)
+
+/* Sorted by section, then key (a unit test keeps it so). */
+static const struct setting settings[] = {
+	{ "layout", "seed", "KSHIM_SEED", AT(layout_seed), NULL, "0 (no seed: layout rules change nothing)",
+	  "the seed of layout rules (checked where it is used)" },
+	{ "log", "dir", "KSHIM_DIR", AT(log_dir), NULL, "BUILD_DIR/.kshim", "where the log goes" },
+	{ "log", "required", "KSHIM_LOG_REQUIRED", AT(log_required), check_bool, "no",
+	  "yes: a log that cannot be written fails the call" },
+	{ "pin", "file", "KSHIM_PIN", AT(pin_file), NULL, "none", "a pin checked live on every call" },
+	{ "pin", "mode", "KSHIM_PIN_MODE", AT(pin_mode), check_pin_mode, "warn", "warn, error or enforce" },
+	{ "tools", "cc", "KSHIM_CC", AT(tool[ROLE_CC]), NULL, "the name called, LLVM=, then PATH",
+	  "the real compiler for kernel code" },
+	{ "tools", "hostcc", "KSHIM_HOSTCC", AT(tool[ROLE_HOSTCC]), NULL, "the name called, LLVM=, then PATH",
+	  "the real compiler for host programs" },
+	{ "tools", "ld", "KSHIM_LD", AT(tool[ROLE_LD]), NULL, "the name called, LLVM=, then PATH", "the real linker" },
+	{ "tools", "objtool", "KSHIM_OBJTOOL", AT(tool[ROLE_OBJTOOL]), NULL, "./tools/objtool/objtool",
+	  "the real objtool" },
+};
+
+const struct setting *config_settings(size_t *n)
+{
+	*n = ARRAY_SIZE(settings);
+	return settings;
+}
+
+struct config_value *config_field(struct config *cfg, const struct setting *st)
+{
+	return (struct config_value *)((char *)cfg + st->offset);
+}
+
+static const struct setting *setting_find(const char *section, const char *key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(settings); i++)
+		if (strcmp(settings[i].section, section) == 0 && strcmp(settings[i].key, key) == 0)
+			return &settings[i];
+	return NULL;
+}
+
 void config_release(struct config *cfg)
 {
-	for (int i = 0; i < ROLE__N; i++) {
-		free(cfg->tool[i].value);
-		free(cfg->tool[i].origin);
+	for (size_t i = 0; i < ARRAY_SIZE(settings); i++) {
+		struct config_value *v = config_field(cfg, &settings[i]);
+		free(v->value);
+		free(v->origin);
 	}
-	free(cfg->log_dir.value);
-	free(cfg->log_dir.origin);
-	free(cfg->pin_file.value);
-	free(cfg->pin_file.origin);
-	free(cfg->pin_mode.value);
-	free(cfg->pin_mode.origin);
-	free(cfg->layout_seed.value);
-	free(cfg->layout_seed.origin);
-	free(cfg->log_required.value);
-	free(cfg->log_required.origin);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -192,55 +242,21 @@ int ini_parse_path(const char *path, ini_ctx_handler handler, struct ini_ctx *ct
 static int config_handler(struct ini_ctx *ctx, const char *section, const char *name, const char *value)
 {
 	struct config *cfg = ctx->user;
-	char *origin = xasprintf("%s:%d", ctx->path, ctx->lineno);
-	if (strcmp(section, "tools") == 0) {
-		enum role r;
-		if (role_parse(name, &r) == 0) {
-			value_set(&cfg->tool[r], value, origin);
-			return 1;
-		}
-	} else if (strcmp(section, "log") == 0) {
-		if (strcmp(name, "dir") == 0) {
-			value_set(&cfg->log_dir, value, origin);
-			return 1;
-		}
-		if (strcmp(name, "required") == 0) {
-			int b;
-			if (config_bool(value, &b) < 0) {
-				snprintf(ctx->err, sizeof(ctx->err), "'%s' is not a boolean (use yes or no)", value);
-				free(origin);
-				return 0;
-			}
-			value_set(&cfg->log_required, value, origin);
-			return 1;
-		}
-	} else if (strcmp(section, "pin") == 0) {
-		if (strcmp(name, "file") == 0) {
-			value_set(&cfg->pin_file, value, origin);
-			return 1;
-		}
-		if (strcmp(name, "mode") == 0) {
-			if (pin_mode_parse(value) < 0) {
-				snprintf(ctx->err, sizeof(ctx->err), "pin mode '%s' is not warn, error or enforce", value);
-				free(origin);
-				return 0;
-			}
-			value_set(&cfg->pin_mode, value, origin);
-			return 1;
-		}
-	} else if (strcmp(section, "layout") == 0) {
-		if (strcmp(name, "seed") == 0) {
-			value_set(&cfg->layout_seed, value, origin);	/* checked where it is used: KSHIM_SEED wins */
-			return 1;
-		}
-	} else {
-		snprintf(ctx->err, sizeof(ctx->err), "unknown section '[%s]'", section);
-		free(origin);
+	const struct setting *st = setting_find(section, name);
+	if (!st) {
+		int known = 0;
+		for (size_t i = 0; i < ARRAY_SIZE(settings); i++)
+			known |= strcmp(settings[i].section, section) == 0;
+		if (known)
+			snprintf(ctx->err, sizeof(ctx->err), "unknown key '%s' in [%s]", name, section);
+		else
+			snprintf(ctx->err, sizeof(ctx->err), "unknown section '[%s]'", section);
 		return 0;
 	}
-	snprintf(ctx->err, sizeof(ctx->err), "unknown key '%s' in [%s]", name, section);
-	free(origin);
-	return 0;
+	if (st->check && st->check(value, ctx->err, sizeof(ctx->err)) < 0)
+		return 0;
+	value_set(config_field(cfg, st), value, xasprintf("%s:%d", ctx->path, ctx->lineno));
+	return 1;
 }
 
 int config_load_file(struct config *cfg, const char *path, int missing_ok)
@@ -279,24 +295,16 @@ int config_load(struct config *cfg)
 	if (explicit && *explicit && config_load_file(cfg, explicit, 0) < 0)
 		ret = -1;
 
-	env_override(&cfg->tool[ROLE_CC], "KSHIM_CC");
-	env_override(&cfg->tool[ROLE_HOSTCC], "KSHIM_HOSTCC");
-	env_override(&cfg->tool[ROLE_LD], "KSHIM_LD");
-	env_override(&cfg->tool[ROLE_OBJTOOL], "KSHIM_OBJTOOL");
-	env_override(&cfg->log_dir, "KSHIM_DIR");
-	env_override(&cfg->log_required, "KSHIM_LOG_REQUIRED");
-	env_override(&cfg->pin_file, "KSHIM_PIN");
-	env_override(&cfg->pin_mode, "KSHIM_PIN_MODE");
-	if (cfg->pin_mode.value && pin_mode_parse(cfg->pin_mode.value) < 0)
-		ret = error("%s: pin mode '%s' is not warn, error or enforce", cfg->pin_mode.origin, cfg->pin_mode.value);
+	/* the environment wins over every file; checked as a file's value is */
+	for (size_t i = 0; i < ARRAY_SIZE(settings); i++) {
+		struct config_value *v = config_field(cfg, &settings[i]);
+		env_override(v, settings[i].env);
+		char err[256];
+		if (v->value && settings[i].check && settings[i].check(v->value, err, sizeof(err)) < 0)
+			ret = error("%s: %s", v->origin, err);
+	}
 	const char *verbose = getenv("KSHIM_VERBOSE");
 	if (verbose && *verbose && config_bool(verbose, &cfg->verbose) < 0)
 		cfg->verbose = 1;
-	if (cfg->log_required.value) {
-		int b;
-		if (config_bool(cfg->log_required.value, &b) < 0)
-			ret = error("%s: '%s' is not a boolean (use yes or no)", cfg->log_required.origin,
-				    cfg->log_required.value);
-	}
 	return ret;
 }

@@ -18,6 +18,10 @@
  * A config file that is world-writable or owned by another user (other than
  * root) is refused, as is any unknown section or key: a typo must not
  * silently change what kshim does. Errors are "file:line: message".
+ *
+ * The settings are one table (config_settings(): section, key, environment
+ * variable, field, check, default), read once by config_load(); adding one is
+ * a row and a field. `kshimctl config` prints them with their origins.
  */
 #ifndef KSHIM_CONFIG_H
 #define KSHIM_CONFIG_H
@@ -39,6 +43,18 @@ struct config {
 	struct config_value layout_seed;
 	int verbose;
 };
+
+/* One setting: [section] key in the files, env in the environment (which wins). */
+struct setting {
+	const char *section, *key, *env;
+	size_t offset;		/* of its struct config_value in struct config */
+	int (*check)(const char *value, char *err, size_t n);	/* NULL: any value; else 0, or -1 with err */
+	const char *def;	/* what applies when it is unset, in words */
+	const char *what;
+};
+
+const struct setting *config_settings(size_t *n);
+struct config_value *config_field(struct config *cfg, const struct setting *st);
 
 void config_init(struct config *cfg);
 void config_release(struct config *cfg);

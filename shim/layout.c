@@ -49,21 +49,16 @@ int layout_parse(const char *value, enum layout_kind *kind, char **glob, const c
 	return 0;
 }
 
-int layout_seed(const char *cfg_value, const char *cfg_origin, uint64_t *seed)
+int layout_seed(const char *value, const char *origin, uint64_t *seed)
 {
-	const char *v = getenv("KSHIM_SEED"), *origin = "env KSHIM_SEED";
-	if (!v || !*v) {
-		v = cfg_value;
-		origin = cfg_origin;
-	}
 	*seed = 0;
-	if (!v || !*v)
+	if (!value || !*value)
 		return 0;
 	char *end;
 	errno = 0;
-	unsigned long long n = strtoull(v, &end, 10);
-	if (errno || *end || v[0] == '-' || v[0] == '+' || v[0] == ' ' || n > LAYOUT_SEED_MAX)
-		return error("%s: seed '%s' is not a decimal number from 0 to %llu", origin, v, LAYOUT_SEED_MAX);
+	unsigned long long n = strtoull(value, &end, 10);
+	if (errno || *end || value[0] == '-' || value[0] == '+' || value[0] == ' ' || n > LAYOUT_SEED_MAX)
+		return error("%s: seed '%s' is not a decimal number from 0 to %llu", origin, value, LAYOUT_SEED_MAX);
 	*seed = n;
 	return 0;
 }

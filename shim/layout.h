@@ -67,11 +67,11 @@ const char *layout_kind_str(enum layout_kind k);
 #define LAYOUT_SEED_MAX 9223372036854775807ull
 
 /*
- * The seed: KSHIM_SEED, else cfg_value ([layout] seed), else 0. A value that
- * is not a decimal number from 0 to LAYOUT_SEED_MAX is an error (-1, printed
- * with its origin).
+ * The seed from its setting ([layout] seed, or KSHIM_SEED, which config.c
+ * reads): 0 when unset. A value that is not a decimal number from 0 to
+ * LAYOUT_SEED_MAX is an error (-1, printed with its origin).
  */
-int layout_seed(const char *cfg_value, const char *cfg_origin, uint64_t *seed);
+int layout_seed(const char *value, const char *origin, uint64_t *seed);
 
 /* splitmix64: the documented generator behind every seeded choice. */
 uint64_t layout_rand(uint64_t *state);

@@ -305,6 +305,14 @@ const struct ctl_cmd ctl_cmds[] = {
 	  "library; the first exec of each such program in a build is logged as a\n"
 	  "\"preload\" record, so that nothing is missed silently.\n\n"
 	  "example: kshimctl make --all-execs -- LLVM=-19 -j\"$(nproc)\" bzImage\n" },
+	{ "config", cmd_config, "every setting, its value and where it came from",
+	  "usage: kshimctl config [--json]\n\n"
+	  "Print every setting kshim reads: section.key, its value, and where it came\n"
+	  "from: a file's file:line (/etc/kshim/config.ini, ~/.config/kshim/config.ini,\n"
+	  "$KSHIM_CONFIG, later files winning), the environment variable (which wins over\n"
+	  "every file), or the default. Exit 2 when a file or a value is wrong (the error\n"
+	  "is printed, and what loaded is still shown).\n\n"
+	  "  -j, --json       as JSON: key, value, origin, env, default, what\n" },
 	{ "demo", cmd_demo, "build Debian's linux-source-6.12 through kshim and boot it in QEMU",
 	  "usage: kshimctl demo [--cache DIR] [--out DIR] [--jobs N] [--no-boot] [--config-only] [--clean]\n"
 	  "                     [--lto thin|full|none]\n\n"

@@ -136,6 +136,7 @@ int cmd_builds(struct ctl *ctl, int argc, char **argv);
 int cmd_compdb(struct ctl *ctl, int argc, char **argv);
 int cmd_make(struct ctl *ctl, int argc, char **argv);
 int cmd_demo(struct ctl *ctl, int argc, char **argv);
+int cmd_config(struct ctl *ctl, int argc, char **argv);
 int cmd_rules(struct ctl *ctl, int argc, char **argv);
 int cmd_explain(struct ctl *ctl, int argc, char **argv);
 int cmd_stale(struct ctl *ctl, int argc, char **argv);

@@ -76,6 +76,24 @@ test_kbuild_output_and_external_modules() {
 		"$(grep '"event":"start"' out/.kshim/log.jsonl | tail -n 1 | jq -c .kbuild)"
 }
 
+# kshimctl config: each setting's value and where it came from.
+test_config_shows_values_and_origins() {
+	mkdir -p cfg/kshim
+	printf '[log]\nrequired = yes\n[pin]\nmode = error\n' > cfg/kshim/config.ini
+	XDG_CONFIG_HOME=$T/cfg KSHIM_PIN_MODE=enforce KSHIM_DIR=$T/logs kshimctl config > out
+	assert_eq "status" 0 "$?"
+	assert_contains "a file's value, file:line" "$(grep '^log.required' out)" "yes"
+	assert_contains "... its origin" "$(grep '^log.required' out)" "$T/cfg/kshim/config.ini:2"
+	assert_contains "the environment wins" "$(grep '^pin.mode' out)" "env KSHIM_PIN_MODE"
+	assert_contains "an unset one: its default" "$(grep '^pin.file' out)" "default: none"
+	assert_eq "--json" "$T/logs env KSHIM_DIR" \
+		"$(XDG_CONFIG_HOME=$T/cfg KSHIM_DIR=$T/logs kshimctl config --json | jq -r '.[] | select(.key == "log.dir") | "\(.value) \(.origin)"')"
+	printf '[pin]\nmode = sometimes\n' > cfg/kshim/config.ini
+	XDG_CONFIG_HOME=$T/cfg kshimctl config > out 2> err
+	assert_eq "a bad value: status 2" 2 "$?"
+	assert_contains "file:line" "$(cat err)" "config.ini:2: pin mode 'sometimes' is not warn, error or enforce"
+}
+
 test_log_filters() {
 	mini_project
 	LLVM=-19 kshimctl make -- -s all probe > /dev/null 2>&1
