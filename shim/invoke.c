@@ -457,6 +457,11 @@ static int apply_layout(struct invocation *inv)
 	int ret = layout_apply(req, seed, inv->cls.mode == MODE_RELOCATABLE,
 			       inv->cls.outputs.nr ? inv->cls.outputs.v[0] : NULL, inv->build.log_dir,
 			       getenv("KSHIM_SRCDIR"), &argv, &inv->layout, &inv->layout_after);
+	if (ret == 0 && inv->layout_after) {
+		/* the call as it was, in case the capture options cost it its link (see invoke_main) */
+		strvec_init(&inv->plain_argv);
+		strvec_pushv(&inv->plain_argv, inv->run_argv.v);
+	}
 	if (ret == 0 && (seed || inv->layout_after)) {
 		strvec_remove(&inv->run_argv, first, inv->run_argv.nr - first);
 		strvec_move(&inv->run_argv, &argv);
@@ -621,6 +626,23 @@ int invoke_main(int argc, char **argv)
 		fingerprint_before(&inv);	/* the tool could not start: nothing ran meanwhile */
 	if (env)
 		json_object_set_new(inv.fp, "env", env);
+	if (inv.layout_after && inv.res.started && !(inv.res.exited && inv.res.exit_code == 0)) {
+		/*
+		 * The reference link failed with the options that keep LTO's natives (lld
+		 * could not write one next to its archive, say): kshim's bookkeeping must
+		 * never cost the build its link, so the call runs again as it was.
+		 */
+		warning("layout: LTO: the link failed while keeping its native objects; running it as it was");
+		layout_finish(inv.layout_after, 0, inv.layout);
+		inv.layout_after = NULL;
+		json_t *lr = json_object_get(inv.layout, "lto");
+		if (lr)
+			json_object_set_new(lr, "why", json_string("the link failed with the capture options; it ran "
+								   "again without them, and the first seed captures"));
+		strvec_clear(&inv.run_argv);
+		strvec_move(&inv.run_argv, &inv.plain_argv);
+		run_tool(inv.run_path, inv.run_argv.v, envp, &inv.res);
+	}
 	double post_start = now_mono();
 	if (inv.fingerprint && inv.res.started)
 		fingerprint_after(&inv);

@@ -57,6 +57,7 @@ struct invocation {
 	json_t *pin;			/* what [pin] found: status match|drift|enforced|unpinned, the drift */
 	json_t *layout;			/* what a layout rule did: seed, method, ... and the output's layout digest */
 	struct layout_after *layout_after;	/* what the layout rule finishes after the call (an LTO reference) */
+	struct strvec plain_argv;		/* that reference's argv without the capture options */
 };
 
 /* Entry point of the compiler, linker and objtool roles. Never returns. */

@@ -996,6 +996,10 @@ void lto_capture_end(struct lto_capture *c, int link_ok, json_t *rec)
 		struct objs none = { 0 };
 		remove_natives_in_tree(c, &none);
 		clear_stale(c);
+		json_t *lr = json_object();
+		json_object_set_new(lr, "captured", json_false());
+		json_object_set_new(lr, "why", json_string("the link failed"));
+		json_object_set_new(rec, "lto", lr);
 	} else if (capture_keep(c, rec, &err) < 0) {
 		warning("layout: LTO: the native objects of '%s' were not kept: %s; a seed will capture them again",
 			c->output, err);

@@ -119,6 +119,30 @@ test_a_damaged_store_is_captured_again() {
 	assert_eq "natives back" 6 "$(ls "$store"/n*.o | wc -l)"
 }
 
+# The capture options must never cost the build its link: where lld cannot write a native next to
+# its archive (a read-only directory here), the reference runs again as it was, and says so.
+test_a_capture_that_breaks_the_link_runs_it_as_it_was() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to mount a read-only directory"
+	cp "$KSHIM_TESTS"/layout-twin/{head,hooks,end,main,lib1,lib2}.c "$KSHIM_TESTS"/layout-twin/asm.S .
+	local f
+	for f in head hooks end main lib1 lib2; do clang-19 -O1 -flto=thin -c -o $f.o $f.c || fail "compile"; done
+	clang-19 -c -o asm.o asm.S
+	mkdir ro
+	mount -t tmpfs tmpfs ro || skip "cannot mount tmpfs"
+	cp lib1.o lib2.o asm.o ro/ && (cd ro && ar cDPrST lib.a lib1.o lib2.o asm.o)
+	mount -o remount,ro ro || { umount ro; skip "cannot remount read-only"; }
+	ar cDPrST vm.a head.o hooks.o end.o main.o
+	printf '[rule t]\nrole = ld\nsource = vm.a\nlayout = pad\n' > r.ini
+	KSHIM_LD=ld.lld-19 KSHIM_RULES=$PWD/r.ini kshim-ld -r -o vm.o --whole-archive vm.a --no-whole-archive \
+		--start-group ro/lib.a --end-group 2> err
+	local st=$?
+	umount ro
+	assert_eq "the link succeeded" 0 "$st"
+	assert_contains "said so" "$(cat err)" "running it as it was"
+	assert_eq "no capture options in the call that ran" "" "$(records | jq -r '.argv_run[] | select(startswith("--save-temps"))')"
+	assert_contains "the record says why" "$(records | jq -r .layout.lto.why)" "ran again without them"
+}
+
 test_full_lto_stops_every_seed_and_says_why() {
 	lto_twin -flto=full
 	./prog > /dev/null || fail "the twin runs"
