@@ -69,20 +69,23 @@ const struct ctl_cmd ctl_cmds[] = {
 	  "did not match and the first condition that failed.\n"
 	  "example: kshimctl rules test -- kshim -D__KERNEL__ -O2 -c kernel/fork.c -o kernel/fork.o\n" },
 	{ "explain", cmd_explain, "why a recorded output was made the way it was",
-	  "usage: kshimctl explain [-b BUILD] [--dir DIR] OUTPUT\n\n"
+	  "usage: kshimctl explain [-b BUILD] [--json] [--dir DIR] OUTPUT\n\n"
 	  "For the last call that made OUTPUT (as kbuild wrote it, e.g. kernel/fork.o) and\n"
 	  "objtool's rewrite of it, print each argument that rules added, removed or\n"
 	  "replaced, with the rule's name and file:line, then the rules (as the files\n"
-	  "are now) that did not match, each with the first condition that failed.\n" BUILD_OPT DIR_OPT },
+	  "are now) that did not match, each with the first condition that failed.\n"
+	  "--json: {output, calls: [{role, mode, tool, build, status, rules (the changes,\n"
+	  "as recorded), not_matched: [{rule, why}]}]}.\n" BUILD_OPT DIR_OPT },
 	{ "stale", cmd_stale, "outputs that the current rules would make differently",
-	  "usage: kshimctl stale [-b BUILD] [--invalidate] [--dir DIR]\n\n"
+	  "usage: kshimctl stale [-b BUILD] [--invalidate] [--json] [--dir DIR]\n\n"
 	  "kbuild rebuilds a target only when its own command line changes, so a changed\n"
 	  "rule file does nothing by itself. stale re-applies the current rules to the\n"
 	  "newest recorded call that made each output (and objtool's rewrite of it), in\n"
 	  "all builds or only BUILD, and lists the outputs whose command, tool or\n"
 	  "environment would differ, one per line: OUTPUT<TAB>why.\n"
 	  "--invalidate removes exactly those files, so that the next make rebuilds them\n"
-	  "and what depends on them, and nothing else.\n" BUILD_OPT DIR_OPT },
+	  "and what depends on them, and nothing else. --json: [{output, why, role, mode,\n"
+	  "removed}].\n" BUILD_OPT DIR_OPT },
 	{ "fingerprint", cmd_fingerprint, "the manifest of a build: outputs, tools and rules as digests",
 	  "usage: kshimctl fingerprint [-o FILE] [--provenance] [--dir DIR] [BUILD]\n\n"
 	  "Write the manifest of BUILD (default: the last) as JSON with sorted keys:\n"

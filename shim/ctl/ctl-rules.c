@@ -423,11 +423,12 @@ static json_t *find_maker(struct ctl *ctl, const char *out, const char *b, int s
 }
 
 static int parse_dir_build(struct ctl *ctl, int argc, char **argv, const char *cmd, const char **sel, int *flag,
-			   const char *flagname, int *positional)
+			   const char *flagname, int *positional, int *json)
 {
 	const struct option longopts[] = {
 		{ "dir", required_argument, NULL, 'd' },
 		{ "build", required_argument, NULL, 'b' },
+		{ "json", no_argument, NULL, 'j' },
 		{ flagname, no_argument, NULL, 'f' },	/* --all (explain) or --invalidate (stale) */
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -436,10 +437,11 @@ static int parse_dir_build(struct ctl *ctl, int argc, char **argv, const char *c
 	int c;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "b:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:jh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'b': *sel = optarg; break;
+		case 'j': *json = 1; break;
 		case 'f': *flag = 1; break;
 		case 'h': ctl_usage(ctl_find_cmd(cmd), stdout); return -1;
 		default: return ctl_bad_option(cmd, argv[optind - 1]);
@@ -451,11 +453,67 @@ static int parse_dir_build(struct ctl *ctl, int argc, char **argv, const char *c
 	return 0;
 }
 
+/* What explain says of one call: role, mode, tool, build, status, the rules' changes, the rules that did not match. */
+static json_t *explain_call(json_t *c, const struct ruleset *rs, int rules_ok)
+{
+	char st[32];
+	json_t *e = json_pack("{s:s?,s:s?,s:s?,s:s?,s:s}", "role", rec_str(c, "role"), "mode", rec_str(c, "mode"), "tool",
+			      rec_str(c, "tool"), "build", rec_str(c, "build"), "status", rec_status(c, st, sizeof(st)));
+	json_t *applied = json_object_get(c, "rules");
+	json_object_set_new(e, "rules", applied ? json_incref(applied) : json_array());
+	if (!rules_ok) {
+		json_object_set_new(e, "not_matched", json_null());	/* the rule files do not load */
+		return e;
+	}
+	json_t *nm = json_array();
+	struct replay rp;
+	if (replay_init(&rp, c) == 0) {
+		struct cmdline cl;
+		cmdline_parse(&cl, rp.fam, rp.argv.v);
+		for (size_t i = 0; i < rs->nr; i++) {
+			char *why = NULL;
+			if (rule_matches(&rs->v[i], &rp.subj, &cl, &why))
+				continue;
+			json_array_append_new(nm, json_pack("{s:s,s:s}", "rule", rs->v[i].name, "why", why ? why : ""));
+			free(why);
+		}
+		cmdline_release(&cl);
+		replay_release(&rp);
+	}
+	json_object_set_new(e, "not_matched", nm);
+	return e;
+}
+
+static void explain_print(const char *out, const json_t *e)
+{
+	printf("%s: %s %s by %s (build %s, status %s)\n", out, json_string_value(json_object_get(e, "role")),
+	       json_string_value(json_object_get(e, "mode")), json_string_value(json_object_get(e, "tool")),
+	       json_string_value(json_object_get(e, "build")), json_string_value(json_object_get(e, "status")));
+	const json_t *applied = json_object_get(e, "rules"), *nm = json_object_get(e, "not_matched"), *v;
+	if (json_array_size(applied)) {
+		printf("  changes made by rules:\n");
+		print_changes(applied, "    ");
+	} else {
+		printf("  no rule changed this call\n");
+	}
+	if (json_is_null(nm)) {
+		printf("  (the current rule files do not load; see the errors above)\n");
+		return;
+	}
+	size_t i;
+	json_array_foreach(nm, i, v) {
+		if (!i)
+			printf("  rules that did not match (as the rule files are now):\n");
+		printf("    %-28s %s\n", json_string_value(json_object_get(v, "rule")),
+		       json_string_value(json_object_get(v, "why")));
+	}
+}
+
 int cmd_explain(struct ctl *ctl, int argc, char **argv)
 {
 	const char *sel = NULL;
-	int all = 0, pos;
-	int r = parse_dir_build(ctl, argc, argv, "explain", &sel, &all, "all", &pos);
+	int all = 0, pos, json = 0;
+	int r = parse_dir_build(ctl, argc, argv, "explain", &sel, &all, "all", &pos, &json);
 	if (r)
 		return r < 0 ? 0 : r;
 	if (pos != argc - 1) {
@@ -478,40 +536,20 @@ int cmd_explain(struct ctl *ctl, int argc, char **argv)
 	char *bdir = ctl_build_dir(ctl);
 	int rules_ok = ruleset_load(&rs, bdir) == 0;
 	free(bdir);
+	json_t *arr = json_array();
 	for (int n = 0; n < 2 && calls[n]; n++) {
-		json_t *c = calls[n];
-		char st[32];
-		printf("%s: %s %s by %s (build %s, status %s)\n", out, rec_str(c, "role"), rec_str(c, "mode"),
-		       rec_str(c, "tool"), rec_str(c, "build"), rec_status(c, st, sizeof(st)));
-		json_t *applied = json_object_get(c, "rules");
-		if (json_array_size(applied)) {
-			printf("  changes made by rules:\n");
-			print_changes(applied, "    ");
-		} else {
-			printf("  no rule changed this call\n");
-		}
-		if (!rules_ok) {
-			printf("  (the current rule files do not load; see the errors above)\n");
-			continue;
-		}
-		struct replay rp;
-		if (replay_init(&rp, c) < 0)
-			continue;
-		struct cmdline cl;
-		cmdline_parse(&cl, rp.fam, rp.argv.v);
-		int header = 0;
-		for (size_t i = 0; i < rs.nr; i++) {
-			char *why = NULL;
-			if (rule_matches(&rs.v[i], &rp.subj, &cl, &why))
-				continue;
-			if (!header++)
-				printf("  rules that did not match (as the rule files are now):\n");
-			printf("    %-28s %s\n", rs.v[i].name, why);
-			free(why);
-		}
-		cmdline_release(&cl);
-		replay_release(&rp);
+		json_t *e = explain_call(calls[n], &rs, rules_ok);
+		if (!json)
+			explain_print(out, e);
+		json_array_append_new(arr, e);
 	}
+	if (json) {
+		json_t *o = json_pack("{s:s,s:O}", "output", out, "calls", arr);
+		json_dumpf(o, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(o);
+	}
+	json_decref(arr);
 	ruleset_release(&rs);
 	return 0;
 }
@@ -554,8 +592,8 @@ static int call_is_stale(const json_t *rec, const struct ruleset *rs, char **why
 int cmd_stale(struct ctl *ctl, int argc, char **argv)
 {
 	const char *sel = NULL;
-	int invalidate = 0, pos;
-	int r = parse_dir_build(ctl, argc, argv, "stale", &sel, &invalidate, "invalidate", &pos);
+	int invalidate = 0, pos, json = 0;
+	int r = parse_dir_build(ctl, argc, argv, "stale", &sel, &invalidate, "invalidate", &pos, &json);
 	if (r)
 		return r < 0 ? 0 : r;
 	if (pos != argc) {
@@ -580,7 +618,7 @@ int cmd_stale(struct ctl *ctl, int argc, char **argv)
 	 * objtool's rewrites after that call; older records were superseded by a
 	 * rebuild. state: absent = not seen, 1 = maker seen, 2 = listed stale.
 	 */
-	json_t *state = json_object();
+	json_t *state = json_object(), *list = json_array();
 	size_t nstale = 0, nremoved = 0, nfail = 0;
 	for (size_t i = ctl->nr; i-- > 0;) {
 		if (!ctl_rec_is(ctl, i, "call", b))
@@ -609,15 +647,21 @@ int cmd_stale(struct ctl *ctl, int argc, char **argv)
 				}
 				if (stale) {
 					nstale++;
-					printf("%s\t%s (%s %s)\n", out, why, rec_str(rec, "role"), rec_str(rec, "mode"));
+					if (!json)
+						printf("%s\t%s (%s %s)\n", out, why, rec_str(rec, "role"), rec_str(rec, "mode"));
+					json_t *e = json_pack("{s:s,s:s,s:s?,s:s?}", "output", out, "why", why ? why : "",
+							      "role", rec_str(rec, "role"), "mode", rec_str(rec, "mode"));
 					if (invalidate) {
-						if (unlink(abs) == 0 || errno == ENOENT) {
+						int gone = unlink(abs) == 0 || errno == ENOENT;
+						if (gone) {
 							nremoved++;
 						} else {
 							warning("cannot remove '%s': %s", abs, strerror(errno));
 							nfail++;
 						}
+						json_object_set_new(e, "removed", json_boolean(gone));
 					}
+					json_array_append_new(list, e);
 					json_object_set_new(state, abs, json_integer(2));
 				} else if (!objtool) {
 					json_object_set_new(state, abs, json_integer(1));
@@ -629,6 +673,11 @@ int cmd_stale(struct ctl *ctl, int argc, char **argv)
 	}
 	json_decref(state);
 	ruleset_release(&rs);
+	if (json) {
+		json_dumpf(list, stdout, JSON_INDENT(2));
+		putchar('\n');
+	}
+	json_decref(list);
 	fprintf(stderr, "kshimctl: %zu output(s)%s%s would be made differently by the current rules%s\n", nstale,
 		b ? " of build " : "", b ? b : "",
 		invalidate ? "" : " (--invalidate removes them so that make rebuilds exactly those)");

@@ -204,6 +204,11 @@ test_explain() {
 	assert_contains maker "$(cat out)" "kernel/fork.o: cc compile by $T/fake"
 	assert_contains change "$(cat out)" 'replace   [["-O2"]] => ["-O1"]   [rule no-o2, '"$T"'/r.ini:4]'
 	assert_contains "first failed condition" "$(cat out)" "gpu                          $T/r.ini:7: source: no input matches"
+	KSHIM_RULES=$T/r.ini kshimctl explain --json kernel/fork.o > out.json
+	assert_eq "--json: the maker" "cc compile $T/fake" "$(jq -r '.calls[0] | "\(.role) \(.mode) \(.tool)"' out.json)"
+	assert_eq "--json: the rule's change" "no-o2 $T/r.ini:4" "$(jq -r '.calls[0].rules[0] | "\(.rule) \(.changes[0].at)"' out.json)"
+	assert_eq "--json: why gpu did not match" "$T/r.ini:7: source: no input matches" \
+		"$(jq -r '.calls[0].not_matched[] | select(.rule == "gpu") | .why' out.json)"
 	kshimctl explain nothing.o 2> err
 	assert_eq "unknown output" 1 "$?"
 }
@@ -226,6 +231,9 @@ MK
 	printf '[rule a-dir]\nrole = cc\noutput = a/*.o\nadd = -DV2\n' > r.ini
 	kshimctl stale > out 2> err
 	assert_eq "stale list" "a/x.o a/y.o" "$(cut -f1 out | sort | tr '\n' ' ' | sed 's/ $//')"
+	kshimctl stale --json > out.json 2> err
+	assert_eq "--json" "a/x.o a/y.o" "$(jq -r '[.[].output] | sort | join(" ")' out.json)"
+	assert_eq "--json: why" 2 "$(jq '[.[] | select(.why | length > 0)] | length' out.json)"
 	before=$(count_records)
 	make -s CC=kshim LD=kshim-ld > /dev/null
 	assert_eq "without stale, make runs nothing: no new records" "$before" "$(count_records)"
