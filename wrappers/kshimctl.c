@@ -56,14 +56,15 @@ const struct ctl_cmd ctl_cmds[] = {
 	  "  --exclude GLOB   leave out files whose path (relative to the build directory)\n"
 	  "                   matches, e.g. 'tools/**'; repeatable\n" DIR_OPT },
 	{ "rules", cmd_rules, "check rule files, or show what they do to a call",
-	  "usage: kshimctl rules check [--no-tool] [--against BUILD] [--dir DIR] [FILES...]\n"
+	  "usage: kshimctl rules check [--no-tool] [--against BUILD] [--json] [--dir DIR] [FILES...]\n"
 	  "       kshimctl rules test [-v] -- CALL...\n\n"
 	  "check: load the rule files (default: the ones kshim loads: /etc/kshim/rules.d,\n"
 	  "~/.config/kshim/rules.d, $KSHIM_RULES, the trusted .kshim/rules.d here; or FILES)\n"
 	  "and report, as file:line: errors, rules that undo each other, flags the real\n"
 	  "tool rejects (asked as kbuild's cc-option does; --no-tool skips that), and with\n"
 	  "--against BUILD the rules that match no call of that build. Exit 0 clean,\n"
-	  "1 findings, 2 usage.\n\n"
+	  "1 findings, 2 usage. --json: {rules, files, errors, findings: [{kind (undo,\n"
+	  "rejected, dead), file, line, message}]} (a file's parse errors go to stderr).\n\n"
 	  "test: what the rules do to one call, without running it: the argv that would\n"
 	  "run and each change with its rule and file:line; -v also lists the rules that\n"
 	  "did not match and the first condition that failed.\n"
@@ -281,7 +282,8 @@ const struct ctl_cmd ctl_cmds[] = {
 	  "untrusted again. Only files that load without errors can be trusted.\n"
 	  "Default: the .ini files of the nearest .kshim/rules.d (here or in a parent).\n\n"
 	  "  -r, --revoke     forget the files instead\n"
-	  "  -l, --list       print the store: digest, path, ok | changed | missing\n" },
+	  "  -l, --list       print the store: digest, path, ok | changed | missing\n"
+	  "  -j, --json       with --list: as JSON [{digest, path, state}]\n" },
 	{ "make", cmd_make, "run make with kshim as CC, HOSTCC, LD, HOSTLD and every tool exec'd by path",
 	  "usage: kshimctl make [--all-execs] [--no-preload | --preload-only] [--tools LIST] [--dir DIR]\n"
 	  "                     [--build-id ID] [--] MAKEARGS...\n\n"

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -120,7 +121,26 @@ static void print_changes(const json_t *applied, const char *indent)
 
 /* ---- rules check ---------------------------------------------------------- */
 
-static int lint_undo(const struct ruleset *rs)
+/* A finding at file:line: printed as "file:line: message", or kept for --json in sink. */
+static void finding(json_t *sink, const char *kind, const char *file, int line, const char *fmt, ...)
+	ATTR_PRINTF(5, 6);
+static void finding(json_t *sink, const char *kind, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	if (sink)
+		json_array_append_new(sink, json_pack("{s:s,s:s,s:i,s:s}", "kind", kind, "file", file, "line", line,
+						      "message", msg ? msg : ""));
+	else
+		printf("%s:%d: %s\n", file, line, msg ? msg : "");
+	free(msg);
+}
+
+static int lint_undo(const struct ruleset *rs, json_t *sink)
 {
 	int n = 0;
 	for (size_t i = 0; i < rs->nr; i++) {
@@ -142,17 +162,19 @@ static int lint_undo(const struct ruleset *rs)
 						for (size_t w = 0; w < add->words.nr; w++)
 							for (size_t k = 0; k < rem->words.nr; k++)
 								if (glob_match(rem->words.v[k], add->words.v[w])) {
-									printf("%s:%d: rule '%s' removes '%s' that rule '%s' (%s:%d) adds: they undo each other\n",
-									       rr->file, rem->line, rr->name, add->words.v[w], ra->name,
-									       ra->file, add->line);
+									finding(sink, "undo", rr->file, rem->line,
+										"rule '%s' removes '%s' that rule '%s' (%s:%d) adds: "
+										"they undo each other", rr->name, add->words.v[w],
+										ra->name, ra->file, add->line);
 									n++;
 								}
 					}
 					if (p->kind == ACT_REPLACE && q->kind == ACT_REPLACE && p->words.nr == 1 &&
 					    q->words.nr == 1 && p->to.nr == 1 && q->to.nr == 1 &&
 					    strcmp(p->words.v[0], q->to.v[0]) == 0 && strcmp(p->to.v[0], q->words.v[0]) == 0) {
-						printf("%s:%d: rule '%s' replaces '%s' back to '%s' (rule '%s', %s:%d): they undo each other\n",
-						       b->file, q->line, b->name, q->words.v[0], q->to.v[0], a->name, a->file, p->line);
+						finding(sink, "undo", b->file, q->line,
+							"rule '%s' replaces '%s' back to '%s' (rule '%s', %s:%d): they undo each other",
+							b->name, q->words.v[0], q->to.v[0], a->name, a->file, p->line);
 						n++;
 					}
 				}
@@ -163,7 +185,7 @@ static int lint_undo(const struct ruleset *rs)
 }
 
 /* Ask the tool whether it takes the flags a rule adds (as kbuild's cc-option does). */
-static int lint_tool_accepts(const struct ruleset *rs, const struct config *cfg)
+static int lint_tool_accepts(const struct ruleset *rs, const struct config *cfg, json_t *sink)
 {
 	int n = 0;
 	for (size_t i = 0; i < rs->nr; i++) {
@@ -201,8 +223,8 @@ static int lint_tool_accepts(const struct ruleset *rs, const struct config *cfg)
 			char out[2048];
 			int st = capture_output(argv.v, out, sizeof(out));
 			if (st != 0) {
-				printf("%s:%d: rule '%s': %s rejects it (`%s %s`)\n", r->file, a->line, r->name,
-				       path_basename(t.path), path_basename(t.path), w->v[0]);
+				finding(sink, "rejected", r->file, a->line, "rule '%s': %s rejects it (`%s %s`)", r->name,
+					path_basename(t.path), path_basename(t.path), w->v[0]);
 				n++;
 			}
 			strvec_clear(&argv);
@@ -212,7 +234,7 @@ static int lint_tool_accepts(const struct ruleset *rs, const struct config *cfg)
 	return n;
 }
 
-static int lint_against(struct ctl *ctl, const struct ruleset *rs, const char *build)
+static int lint_against(struct ctl *ctl, const struct ruleset *rs, const char *build, json_t *sink)
 {
 	int n = 0;
 	size_t *hits = xcalloc(rs->nr + 1, sizeof(*hits));
@@ -235,8 +257,8 @@ static int lint_against(struct ctl *ctl, const struct ruleset *rs, const char *b
 	}
 	for (size_t k = 0; k < rs->nr; k++) {
 		if (!hits[k]) {
-			printf("%s:%d: rule '%s' matches no call of build %s\n", rs->v[k].file, rs->v[k].line,
-			       rs->v[k].name, build);
+			finding(sink, "dead", rs->v[k].file, rs->v[k].line, "rule '%s' matches no call of build %s",
+				rs->v[k].name, build);
 			n++;
 		}
 	}
@@ -250,11 +272,12 @@ static int rules_check(struct ctl *ctl, int argc, char **argv)
 		{ "against", required_argument, NULL, 'a' },
 		{ "dir", required_argument, NULL, 'd' },
 		{ "no-tool", no_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *against = NULL, *dir = NULL;
-	int ask_tool = 1, c;
+	int ask_tool = 1, c, json = 0;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -262,6 +285,7 @@ static int rules_check(struct ctl *ctl, int argc, char **argv)
 		case 'a': against = optarg; break;
 		case 'd': dir = optarg; break;
 		case 'n': ask_tool = 0; break;
+		case 'j': json = 1; break;
 		case 'h': return ctl_usage(ctl_find_cmd("rules"), stdout);
 		default: return ctl_bad_option("rules check", argv[optind - 1]);
 		}
@@ -269,6 +293,7 @@ static int rules_check(struct ctl *ctl, int argc, char **argv)
 	struct ruleset rs;
 	int parse_bad = load_rules(&rs, argc - optind, argv + optind) < 0;
 	int findings = parse_bad;
+	json_t *sink = json ? json_array() : NULL;
 	for (size_t i = 0; i < rs.untrusted.nr; i++)
 		fprintf(stderr, "%s: note: not loaded: not trusted, or changed since (see 'kshimctl trust')\n",
 			rs.untrusted.v[i]);
@@ -276,18 +301,27 @@ static int rules_check(struct ctl *ctl, int argc, char **argv)
 		struct config cfg;
 		config_init(&cfg);
 		config_load(&cfg);
-		findings += lint_undo(&rs);
+		findings += lint_undo(&rs, sink);
 		if (ask_tool)
-			findings += lint_tool_accepts(&rs, &cfg);
+			findings += lint_tool_accepts(&rs, &cfg, sink);
 		config_release(&cfg);
 		if (against) {
 			const char *b;
 			if (ctl_find_dir(ctl, dir) < 0 || ctl_load(ctl) < 0 || !(b = ctl_build_select(ctl, against))) {
 				ruleset_release(&rs);
+				json_decref(sink);
 				return 2;
 			}
-			findings += lint_against(ctl, &rs, b);
+			findings += lint_against(ctl, &rs, b, sink);
 		}
+	}
+	if (sink) {
+		json_t *o = json_pack("{s:i,s:i,s:b,s:O}", "rules", (int)rs.nr, "files", (int)rs.files.nr, "errors",
+				      parse_bad, "findings", sink);
+		json_dumpf(o, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(o);
+		json_decref(sink);
 	}
 	fprintf(stderr, "kshimctl: %zu rule(s) in %zu file(s): %s\n", rs.nr, rs.files.nr,
 		parse_bad ? "errors above" : findings ? "findings above" : "no findings");

@@ -32,17 +32,28 @@ static char *find_local_rules(void)
 	}
 }
 
-static int list_store(const struct trust *t)
+static int list_store(const struct trust *t, int json)
 {
+	json_t *arr = json_array();
 	for (size_t i = 0; i < t->paths.nr; i++) {
 		char hex[SHA256_HEX_LEN + 1];
 		const char *state = "ok";
 		if (sha256_file_hex(t->paths.v[i], hex) < 0)
 			state = errno == ENOENT ? "missing" : "unreadable";
 		else if (strcmp(t->digests.v[i] + 7, hex) != 0)
-			state = "changed (not used until trusted again)";
-		printf("%s  %s  %s\n", t->digests.v[i], t->paths.v[i], state);
+			state = "changed";
+		if (json)
+			json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "digest", t->digests.v[i], "path",
+							     t->paths.v[i], "state", state));
+		else
+			printf("%s  %s  %s\n", t->digests.v[i], t->paths.v[i],
+			       strcmp(state, "changed") ? state : "changed (not used until trusted again)");
 	}
+	if (json) {
+		json_dumpf(arr, stdout, JSON_INDENT(2));
+		putchar('\n');
+	}
+	json_decref(arr);
 	return 0;
 }
 
@@ -111,15 +122,17 @@ int cmd_trust(struct ctl *ctl, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "list", no_argument, NULL, 'l' },
 		{ "revoke", no_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	int list = 0, revoke = 0, c;
+	int list = 0, revoke = 0, json = 0, c;
 	(void)ctl;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "lrh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "lrjh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l': list = 1; break;
+		case 'j': json = 1; break;
 		case 'r': revoke = 1; break;
 		case 'h':
 			return ctl_usage(ctl_find_cmd("trust"), stdout);
@@ -135,7 +148,7 @@ int cmd_trust(struct ctl *ctl, int argc, char **argv)
 		return 2;
 	}
 	if (list) {
-		int ret = optind < argc ? ctl_bad_option("trust", argv[optind]) : list_store(&t);
+		int ret = optind < argc ? ctl_bad_option("trust", argv[optind]) : list_store(&t, json);
 		trust_release(&t);
 		return ret;
 	}

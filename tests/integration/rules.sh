@@ -192,6 +192,11 @@ test_check_finds_undo_pairs_rejected_flags_and_dead_rules() {
 	assert_contains undo "$(cat out)" "r.ini:6: rule 'b' removes '-fno-foo' that rule 'a' ($T/r.ini:3) adds"
 	assert_contains rejected "$(cat out)" "r.ini:9: rule 'c': clang-19 rejects it"
 	assert_contains dead "$(cat out)" "r.ini:10: rule 'd' matches no call of build"
+	kshimctl rules check --json --against last "$T/r.ini" > out.json 2> /dev/null
+	assert_eq "--json: status" 1 "$?"
+	assert_eq "--json: the findings by kind and line" true \
+		"$(jq '[.findings[] | "\(.kind):\(.line)"] | contains(["dead:10", "rejected:9", "undo:6"])' out.json)"
+	assert_eq "--json: as many as the text" "$(grep -c ': rule ' out)" "$(jq '.findings | length' out.json)"
 	kshimctl rules check "$KSHIM_TESTS/../rules" > out 2>&1
 	assert_eq "shipped rules are clean" 0 "$?"
 }
@@ -279,6 +284,7 @@ test_project_local_rules_need_trust() {
 	assert_eq "changed argv" "-c x.c -o x.o" "$(tr '\n' ' ' < argv | sed 's/ $//')"
 	assert_contains "changed warning" "$(cat err4)" "not trusted"
 	assert_contains "list changed" "$(kshimctl trust --list)" "changed"
+	assert_eq "list --json" "changed" "$(kshimctl trust --list --json | jq -r '.[0].state')"
 	# a trusted file that became world-writable is refused: the call stops
 	kshimctl trust .kshim/rules.d > /dev/null
 	chmod o+w .kshim/rules.d/a.ini
