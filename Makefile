@@ -163,12 +163,15 @@ install: all
 	install -m 644 doc/kshim.1 doc/kshimctl.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 doc/kshim-rules.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 rules/*.ini $(DESTDIR)$(PREFIX)/share/kshim/rules/
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 644 completion/kshimctl.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/kshimctl
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kshim $(DESTDIR)$(BINDIR)/kshimctl $(addprefix $(DESTDIR)$(BINDIR)/,$(ROLE_LINKS))
 	rm -rf $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(LIBDIR)
 	rm -f $(DESTDIR)$(MANDIR)/man1/kshim.1 $(DESTDIR)$(MANDIR)/man1/kshimctl.1 $(DESTDIR)$(MANDIR)/man5/kshim-rules.5
 	rm -rf $(DESTDIR)$(PREFIX)/share/kshim
+	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/kshimctl
 
 clean:
 	rm -rf build build-san build-fuzz

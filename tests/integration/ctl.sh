@@ -94,6 +94,23 @@ test_config_shows_values_and_origins() {
 	assert_contains "file:line" "$(cat err)" "config.ini:2: pin mode 'sometimes' is not warn, error or enforce"
 }
 
+# Bash completion: commands, a command's options (from its --help), build ids, seeds.
+test_bash_completion() {
+	. "$KSHIM_TESTS/../completion/kshimctl.bash"
+	comp() { COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _kshimctl; echo "${COMPREPLY[*]}"; }
+	assert_eq "a command" "pin" "$(comp kshimctl pi)"
+	assert_eq "a subcommand" "save" "$(comp kshimctl pin sa)"
+	assert_contains "an option, from --help" "$(comp kshimctl log --js)" "--json"
+	assert_contains "replay's options" "$(comp kshimctl replay --ver)" "--verify"
+	mini_project
+	LLVM=-19 kshimctl make --build-id first -- -s all > /dev/null 2>&1
+	assert_contains "build ids" "$(comp kshimctl diff "")" "first"
+	assert_contains "... and last~N" "$(comp kshimctl log -b la)" "last~1"
+	mkdir -p .kshim && printf '{"seeds": {"3": {"seed": 3}, "7": {"seed": 7}}}\n' > .kshim/sweep.json
+	assert_eq "seeds from the results" "3 7" "$(comp kshimctl replay --seed "")"
+	assert_eq "--lto values" "thin" "$(comp kshimctl demo --lto th)"
+}
+
 test_log_filters() {
 	mini_project
 	LLVM=-19 kshimctl make -- -s all probe > /dev/null 2>&1
