@@ -9,7 +9,9 @@ WSTATUS=$KSHIM_BIN/tests/wstatus
 unset KSHIM_DIR KSHIM_BUILD KSHIM_CC KSHIM_HOSTCC KSHIM_LD KSHIM_OBJTOOL KSHIM_CONFIG KSHIM_VERBOSE \
       KSHIM_LOG_REQUIRED KSHIM_DEPTH LLVM
 # Tests run under `make test`: each test is its own top-level world, as if run by hand.
-unset MAKELEVEL MAKEFLAGS MFLAGS
+unset MAKELEVEL MAKEFLAGS MFLAGS MAKEOVERRIDES
+# nor the variables of the make that ran the tests (make O=build-san exports O)
+unset O M ARCH CROSS_COMPILE KBUILD_OUTPUT
 export XDG_CONFIG_HOME=/nonexistent-kshim-test-config	# no user config leaks into tests
 export XDG_RUNTIME_DIR=   # lost-record counters go to /tmp/kshim-UID
 # sanitizer builds of kshim are dynamic: under LD_PRELOAD=libkshim-preload.so ASan must not insist on coming first

@@ -270,11 +270,12 @@ int cmd_make(struct ctl *ctl, int argc, char **argv)
 	for (int i = 0; i < margc; i++)
 		json_array_append_new(make_args, json_bytes(margv[i]));
 	json_object_set_new(start, "make_args", make_args);
-	/* kbuild's variables that say what is built and where: from make's arguments, else the environment */
+	/* kbuild's variables that say what is built and where: from make's arguments, else the environment
+	 * (but O= and M= count only on the command line: kbuild checks their origin) */
 	static const char *const kvars[] = { "ARCH", "CROSS_COMPILE", "LLVM", "O", "M", "KBUILD_OUTPUT" };
 	json_t *kb = json_object();
 	for (size_t v = 0; v < ARRAY_SIZE(kvars); v++) {
-		const char *val = getenv(kvars[v]);
+		const char *val = strcmp(kvars[v], "O") == 0 || strcmp(kvars[v], "M") == 0 ? NULL : getenv(kvars[v]);
 		size_t n = strlen(kvars[v]);
 		for (int i = 0; i < margc; i++)
 			if (strncmp(margv[i], kvars[v], n) == 0 && margv[i][n] == '=')
