@@ -144,7 +144,22 @@ build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h fuzz-lib
 fuzz: $(FUZZ_BINS)
 	@tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-check: test e2e reliability fuzz
+# The packages of the tests and the demo (install.sh --dev; a no-op when all are there).
+deps:
+	./install.sh --dev --deps-only
+
+# The Debian package built, checked by lintian, installed in a minimal Debian 12 root
+# and tried there (tests/package/run; needs root: a skip fails `make check`).
+package:
+	@tests/package/run
+
+# The package test waits on the network and dpkg more than on the CPU: it runs
+# beside reliability and fuzz (neither is timed), its output printed after them.
+check: deps test e2e
+	@mkdir -p $(O); tests/package/run > $(O)/package-test.log 2>&1 & pkg=$$!; \
+	$(MAKE) reliability fuzz; st=$$?; wait $$pkg; pst=$$?; cat $(O)/package-test.log; \
+	[ $$pst -ne 77 ] || echo "check: the package test was skipped (needs root): not a pass"; \
+	[ $$st -eq 0 ] && [ $$pst -eq 0 ]
 
 bench: all
 	@bench/run
@@ -161,6 +176,7 @@ install: all
 	for l in $(ROLE_LINKS); do ln -sf kshim $(DESTDIR)$(BINDIR)/$$l; done
 	install -m 755 scripts/kshim-demo scripts/kshim-qemu-boot $(DESTDIR)$(LIBEXECDIR)/
 	install -m 644 doc/kshim.1 doc/kshimctl.1 $(DESTDIR)$(MANDIR)/man1/
+	for l in $(ROLE_LINKS); do ln -sf kshim.1 $(DESTDIR)$(MANDIR)/man1/$$l.1; done
 	install -m 644 doc/kshim-rules.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 rules/*.ini $(DESTDIR)$(PREFIX)/share/kshim/rules/
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
@@ -170,21 +186,34 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kshim $(DESTDIR)$(BINDIR)/kshimctl $(addprefix $(DESTDIR)$(BINDIR)/,$(ROLE_LINKS))
 	rm -rf $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(LIBDIR)
 	rm -f $(DESTDIR)$(MANDIR)/man1/kshim.1 $(DESTDIR)$(MANDIR)/man1/kshimctl.1 $(DESTDIR)$(MANDIR)/man5/kshim-rules.5
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(ROLE_LINKS:=.1))
 	rm -rf $(DESTDIR)$(PREFIX)/share/kshim
 	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/kshimctl
 
+# The Debian package, built from a copy of the tree in build-deb/ (kshim_VERSION_ARCH.deb there),
+# then checked by lintian: errors fail the build.
+DEB_VERSION := $(shell sed -n '1s/^kshim (\(.*\)).*/\1/p' debian/changelog)
+deb:
+	rm -rf build-deb && mkdir -p build-deb/kshim-$(DEB_VERSION)
+	tar -c --exclude='./build*' --exclude=./.git . | tar -x -C build-deb/kshim-$(DEB_VERSION)
+	cd build-deb/kshim-$(DEB_VERSION) && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error --suppress-tags bad-distribution-in-changes-file build-deb/kshim_$(DEB_VERSION)_*.changes
+	@ls build-deb/*.deb
+
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-deb
 
 help:
 	@echo "make              build kshim and kshimctl into $(O)/"
 	@echo "make test         unit + integration tests, then again under ASan+UBSan"
 	@echo "make e2e          build a real kernel through kshim and boot it in QEMU"
 	@echo "make reliability  64 writers x 200k calls, 1000 SIGKILLs: the log loses nothing it should not"
-	@echo "make check        test + e2e + reliability (the README's test command)"
+	@echo "make check        deps + test + e2e + reliability + fuzz + package (the README's test command)"
 	@echo "make bench        side-by-side benchmarks (bench/)"
+	@echo "make deb          the Debian package, in build-deb/, checked by lintian"
+	@echo "make package      the package installed and tried in a minimal Debian 12 root (root only)"
 	@echo "make bench-quick  the CI subset: fails only on a gross overhead regression"
 	@echo "make install PREFIX=/usr/local"
 
-.PHONY: preload-ldflags all unit integration sanitize test e2e reliability fuzz fuzz-lib check bench bench-quick install uninstall clean help
+.PHONY: preload-ldflags deps package all unit integration sanitize test e2e reliability fuzz fuzz-lib check bench bench-quick install uninstall deb clean help
 .SECONDARY:

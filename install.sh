@@ -3,31 +3,35 @@
 # Idempotent: packages already present are not reinstalled, a second run only
 # rebuilds what changed.
 #
-# usage: ./install.sh [--prefix DIR] [--deps-only] [--no-deps]
+# usage: ./install.sh [--dev] [--prefix DIR] [--deps-only] [--no-deps]
+#   --dev          also the packages of the tests, the benchmarks and the kernel demo
 #   --prefix DIR   where to install (default /usr/local)
 #   --deps-only    install the packages and stop
 #   --no-deps      skip the packages
 set -euo pipefail
 cd "$(dirname "$0")"
-prefix=/usr/local deps=1 build=1
+prefix=/usr/local deps=1 build=1 dev=0
 while [ $# -gt 0 ]; do
 	case $1 in
+	--dev) dev=1; shift ;;
 	--prefix) prefix=$2; shift 2 ;;
 	--deps-only) build=0; shift ;;
 	--no-deps) deps=0; shift ;;
-	-h|--help) sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,11s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "install.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
 
-# build and library dependencies, test tools, and what the kernel demo needs
-pkgs=(make gcc pkg-config
-      libjansson-dev libinih-dev nettle-dev zlib1g-dev libelf-dev libssl-dev libarchive-dev libcmocka-dev
-      clang-19 lld-19 llvm-19 libclang-rt-19-dev mold
-      linux-source-6.12 flex bison bc cpio libelf-dev kmod
-      qemu-system-x86 busybox-static
+# what kshim needs to build and run: the compiler it shims, the linker, the libraries
+pkgs=(make gcc pkg-config libjansson-dev libinih-dev nettle-dev zlib1g-dev libelf-dev libarchive-dev
+      clang-19 lld-19 llvm-19)
+# --dev: the tests (cmocka, the fuzzers' runtime, mold, Chromium for the report, the package
+# test's tools), the benchmarks, and what the kernel demo builds and boots with
+[ $dev -eq 0 ] || pkgs+=(libcmocka-dev libclang-rt-19-dev mold
+      $(scripts/kshim-demo --packages)
       jq hyperfine ccache distcc bear clangd clangd-19 util-linux procps
-      python3 dash strace valgrind chromium time)
+      python3 dash strace valgrind chromium time
+      debhelper dpkg-dev fakeroot lintian debootstrap)
 
 sudo=
 [ "$(id -u)" -eq 0 ] || sudo=sudo

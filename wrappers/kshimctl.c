@@ -320,13 +320,16 @@ const struct ctl_cmd ctl_cmds[] = {
 	  "  -j, --json       as JSON: key, value, origin, env, default, what\n" },
 	{ "demo", cmd_demo, "build Debian's linux-source-6.12 through kshim and boot it in QEMU",
 	  "usage: kshimctl demo [--cache DIR] [--out DIR] [--jobs N] [--no-boot] [--config-only] [--clean]\n"
-	  "                     [--lto thin|full|none]\n\n"
+	  "                     [--lto thin|full|none] [--no-install] [--packages]\n\n"
 	  "Extract /usr/src/linux-source-6.12.tar.xz once into the cache, configure a\n"
 	  "tinyconfig-based x86_64 kernel (serial console, initramfs, ORC so objtool runs),\n"
 	  "build it through 'kshimctl make' with LLVM=-19, and boot it in QEMU (TCG) with a\n"
 	  "busybox initramfs that prints KSHIM-BOOT-OK. Exit 0 when the kernel booted.\n"
 	  "--lto thin|full: Clang ThinLTO or full LTO, with kCFI and IBT; none: kCFI and\n"
-	  "IBT without LTO.\n" },
+	  "IBT without LTO.\n"
+	  "The Debian packages it needs (--packages lists them: the source, kbuild's tools,\n"
+	  "busybox, QEMU) are installed with apt-get when missing, as root or through sudo\n"
+	  "without a password; --no-install names them and stops (exit 2) instead.\n" },
 };
 const size_t ctl_ncmds = ARRAY_SIZE(ctl_cmds);
 
