@@ -8,16 +8,18 @@
 #   --prefix DIR   where to install (default /usr/local)
 #   --deps-only    install the packages and stop
 #   --no-deps      skip the packages
+#   --list         print the packages it would install (with --dev: all of them) and stop
 set -euo pipefail
 cd "$(dirname "$0")"
-prefix=/usr/local deps=1 build=1 dev=0
+prefix=/usr/local deps=1 build=1 dev=0 list=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--dev) dev=1; shift ;;
 	--prefix) prefix=$2; shift 2 ;;
 	--deps-only) build=0; shift ;;
 	--no-deps) deps=0; shift ;;
-	-h|--help) sed -n '2,11s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	--list) list=1; shift ;;
+	-h|--help) sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "install.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -33,6 +35,7 @@ pkgs=(make gcc pkg-config libjansson-dev libinih-dev nettle-dev zlib1g-dev libel
       python3 dash strace valgrind chromium time
       debhelper dpkg-dev fakeroot lintian debootstrap)
 
+if [ $list -eq 1 ]; then echo "${pkgs[*]}"; exit 0; fi
 sudo=
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 if [ $deps -eq 1 ]; then

@@ -76,6 +76,31 @@ test_kbuild_output_and_external_modules() {
 		"$(grep '"event":"start"' out/.kshim/log.jsonl | tail -n 1 | jq -c .kbuild)"
 }
 
+# install.sh: what kshim needs to run by default; --dev adds the tests' and the demo's packages.
+# kshimctl demo names (--no-install) or installs the packages it misses.
+test_install_and_demo_packages() {
+	local run dev p
+	run=" $("$KSHIM_TESTS/../install.sh" --list) "
+	dev=" $("$KSHIM_TESTS/../install.sh" --dev --list) "
+	for p in clang-19 lld-19 llvm-19 libjansson-dev; do
+		assert_contains "default: $p" "$run" " $p "
+	done
+	for p in chromium valgrind libcmocka-dev linux-source-6.12 qemu-system-x86 busybox-static lintian; do
+		case $run in *" $p "*) fail "default installs $p, a test or demo package" ;; esac
+		assert_contains "--dev: $p" "$dev" " $p "
+	done
+	for p in $(kshimctl demo --packages); do
+		assert_contains "--dev: the demo's $p" "$dev" " $p "
+	done
+	# a machine where none of them is installed (dpkg-query finds nothing)
+	mkdir bin && printf '#!/bin/sh\nexit 1\n' > bin/dpkg-query && chmod +x bin/dpkg-query
+	PATH=$T/bin:$PATH kshimctl demo --no-install --cache "$T/c" > out 2> err
+	assert_eq "--no-install: status" 2 "$?"
+	assert_contains "... names what to install" "$(cat err)" "missing packages: linux-source-6.12 make flex"
+	assert_contains "... and how" "$(cat err)" "sudo apt-get install linux-source-6.12"
+	[ ! -e c ] || fail "--no-install: the demo started anyway"
+}
+
 # kshimctl config: each setting's value and where it came from.
 test_config_shows_values_and_origins() {
 	mkdir -p cfg/kshim
