@@ -1,6 +1,7 @@
 #include "fingerprint.h"
 #include "elfobj.h"
 #include "log.h"
+#include "run.h"
 #include "toolid.h"
 #include "util.h"
 
@@ -71,7 +72,7 @@ int tool_identity(const char *path, struct tool_id *id, int ask_version)
 	if (ask_version) {
 		char out[4096];
 		char *argv[] = { (char *)path, "--version", NULL };
-		if (capture_output(argv, out, sizeof(out)) >= 0) {
+		if (run_capture(argv, out, sizeof(out)) >= 0) {
 			out[strcspn(out, "\r\n")] = '\0';
 			if (out[0])
 				id->version = xstrdup(out);

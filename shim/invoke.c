@@ -621,7 +621,8 @@ int invoke_main(int argc, char **argv)
 	char **envp = tool_environment(&inv.eff);
 	json_t *env = inv.fingerprint ? env_allowlisted(envp) : NULL;
 	double pre = now_mono() - inv.mono_start;
-	run_tool_during(inv.run_path, inv.run_argv.v, envp, &inv.res, overlap ? fingerprint_during : NULL, &inv);
+	struct run_opts during = { .during = overlap ? fingerprint_during : NULL, .during_arg = &inv };
+	run_child(inv.run_path, inv.run_argv.v, envp, &during, &inv.res);
 	if (overlap && !inv.res.started)
 		fingerprint_before(&inv);	/* the tool could not start: nothing ran meanwhile */
 	if (env)

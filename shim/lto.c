@@ -871,7 +871,8 @@ static int capture_keep(struct lto_capture *c, json_t *rec, char **err)
 	struct run_result res;
 	char *why = NULL;
 	int same = -1;
-	if (run_tool_logged(av.v[0], av.v, environ, vlog, &res) == 0 && res.exited && res.exit_code == 0)
+	if (run_child(av.v[0], av.v, NULL, &(struct run_opts){ .log_path = vlog }, &res) == 0 && res.exited &&
+	    res.exit_code == 0)
 		same = elfobj_same_code(vout, c->output, &why);
 	else
 		why = xasprintf("the relink of the natives failed (see %s)", vlog);
@@ -1039,7 +1040,8 @@ static int capture_now(struct lto_capture *c, char **err)
 	c->regular = xasprintf("%s.lto.o", out);
 	clear_stale(c);
 	struct run_result res;
-	int ok = run_tool_logged(av.v[0], av.v, environ, log, &res) == 0 && res.exited && res.exit_code == 0;
+	int ok = run_child(av.v[0], av.v, NULL, &(struct run_opts){ .log_path = log }, &res) == 0 && res.exited &&
+		 res.exit_code == 0;
 	strvec_clear(&av);
 	int ret = 0;
 	if (!ok) {

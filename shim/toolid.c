@@ -1,4 +1,5 @@
 #include "toolid.h"
+#include "run.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -55,43 +56,6 @@ int version_from_output(const char *out, int v[3])
 	return -1;
 }
 
-int capture_output(char *const argv[], char *buf, size_t cap)
-{
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -1;
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	pid_t pid;
-	int err = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(p[1]);
-	if (err) {
-		close(p[0]);
-		return -1;
-	}
-	size_t n = 0;
-	for (;;) {
-		char tmp[4096];
-		ssize_t r = read(p[0], n + 1 < cap ? buf + n : tmp, n + 1 < cap ? cap - 1 - n : sizeof(tmp));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		if (n + 1 < cap)
-			n += (size_t)r;
-	}
-	buf[n] = '\0';
-	close(p[0]);
-	int st;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 int tool_version(const char *path, int v[3])
 {
 	struct stat st;
@@ -120,7 +84,7 @@ int tool_version(const char *path, int v[3])
 	char out[4096];
 	char *argv[] = { (char *)path, "--version", NULL };
 	int ret = -1;
-	if (capture_output(argv, out, sizeof(out)) >= 0 && version_from_output(out, v) == 0) {
+	if (run_capture(argv, out, sizeof(out)) >= 0 && version_from_output(out, v) == 0) {
 		ret = 0;
 		if (cp) {
 			char *dir = xstrdup(cp);

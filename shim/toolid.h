@@ -22,7 +22,5 @@ int version_from_output(const char *out, int v[3]);
 /* The version in "path --version" (first x.y[.z] of the first line). 0 or -1. */
 int tool_version(const char *path, int v[3]);
 
-/* Run argv with stdout captured (up to cap-1 bytes, NUL-terminated). Exit status or -1. */
-int capture_output(char *const argv[], char *buf, size_t cap);
 
 #endif

@@ -31,8 +31,8 @@
 #include "layout.h"
 #include "log.h"
 #include "pin.h"
-#include "thinar.h"
 #include "run.h"
+#include "thinar.h"
 #include "util.h"
 
 #include <archive.h>
@@ -563,17 +563,8 @@ static int bundle_check(const char *file, int keep)
 		strvec_push(&env, "PATH=/usr/bin:/bin");
 		json_object_foreach(json_object_get(step, "env"), k, v)
 			strvec_push_nodup(&env, xasprintf("%s=%s", k, json_string_value(v) ? json_string_value(v) : ""));
-		char here[4096];
 		struct run_result res;
-		if (!getcwd(here, sizeof(here)) || chdir(cwd) < 0) {
-			error("bundle: cannot enter '%s': %s", cwd, strerror(errno));
-			free(cwd);
-			strvec_clear(&env);
-			goto out;
-		}
-		run_tool(argv.v[0], argv.v, env.v, &res);
-		if (chdir(here) < 0)
-			warning("cannot return to '%s': %s", here, strerror(errno));
+		run_child(argv.v[0], argv.v, env.v, &(struct run_opts){ .dir = cwd }, &res);
 		free(cwd);
 		strvec_clear(&env);
 		if (!res.started || !res.exited || res.exit_code != 0) {
@@ -600,10 +591,10 @@ out:
 	if (keep) {
 		fprintf(stderr, "kshimctl: kept %s\n", dir);
 	} else {
-		char *cmd = xasprintf("rm -rf '%s'", dir);
-		if (system(cmd) != 0)
+		struct run_result res;
+		if (run_child("/bin/rm", (char *[]){ "rm", "-rf", "--", dir, NULL }, NULL, NULL, &res) < 0 ||
+		    run_status(&res) != 0)
 			warning("cannot remove '%s'", dir);
-		free(cmd);
 	}
 	strvec_clear(&argv);
 	json_decref(meta);

@@ -3,6 +3,7 @@
 #include "classify.h"
 #include "config.h"
 #include "resolve.h"
+#include "run.h"
 #include "rules.h"
 #include "toolid.h"
 #include "util.h"
@@ -221,7 +222,7 @@ static int lint_tool_accepts(const struct ruleset *rs, const struct config *cfg,
 				strvec_pushv(&argv, (char *const *)tail);
 			}
 			char out[2048];
-			int st = capture_output(argv.v, out, sizeof(out));
+			int st = run_capture(argv.v, out, sizeof(out));
 			if (st != 0) {
 				finding(sink, "rejected", r->file, a->line, "rule '%s': %s rejects it (`%s %s`)", r->name,
 					path_basename(t.path), path_basename(t.path), w->v[0]);

@@ -5,6 +5,7 @@
  */
 #include "ctl.h"
 #include "log.h"
+#include "run.h"
 #include "strvec.h"
 #include "util.h"
 
@@ -40,53 +41,37 @@ const json_t *ctl_build_start(const struct ctl *ctl, const char *build)
 /*
  * Run argv in dir with output to logpath (appended to if append): program
  * (NULL: argv[0] searched in PATH) with the environment envp, or with this
- * one plus the KEY=VALUE entries of env. Returns the exit status.
+ * one plus the KEY=VALUE entries of env; in a process group of its own, which
+ * a timeout kills whole. Returns the exit status (127: it could not start; the
+ * reason is in the log). A signal that stopped kshimctl's wait (^C) was
+ * passed to the group; kshimctl then dies of it too.
  */
 static int run_logged(const char *program, char *const argv[], char *const envp[], const char *dir,
 		      const char *logpath, int append, const struct strvec *env, double timeout, int *timed_out)
 {
-	*timed_out = 0;
-	pid_t pid = fork();
-	if (pid < 0)
-		return error("fork: %s", strerror(errno)), 127;
-	if (pid == 0) {
-		setpgid(0, 0);
-		int fd = open(logpath, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC) | O_CLOEXEC, 0644);
-		int nul = open("/dev/null", O_RDONLY);
-		if (fd < 0 || chdir(dir) < 0 || nul < 0) {
-			fprintf(stderr, "kshimctl: cannot run in '%s' with output to '%s': %s\n", dir, logpath,
-				strerror(errno));
-			_exit(127);
+	struct run_opts o = { .dir = dir, .log_path = logpath, .log_truncate = !append,
+			      .env_add = env && env->nr ? env->v : NULL, .timeout = timeout, .own_group = 1,
+			      .search_path = !program };
+	struct run_result res;
+	if (run_child(program, argv, envp, &o, &res) < 0) {
+		FILE *f = fopen(logpath, append ? "a" : "w");
+		if (f) {
+			fprintf(f, "kshimctl: cannot run '%s' in '%s': %s\n", program ? program : argv[0], dir,
+				strerror(res.spawn_errno));
+			fclose(f);
+		} else {
+			error("cannot run '%s' in '%s' with output to '%s': %s", program ? program : argv[0], dir, logpath,
+			      strerror(errno));
 		}
-		dup2(nul, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		for (size_t i = 0; env && i < env->nr; i++)
-			putenv(env->v[i]);
-		if (program)
-			execve(program, argv, envp ? envp : environ);
-		else
-			execvp(argv[0], argv);
-		fprintf(stderr, "kshimctl: cannot run '%s': %s\n", program ? program : argv[0], strerror(errno));
-		_exit(127);
+		*timed_out = 0;
+		return 127;
 	}
-	setpgid(pid, pid);
-	double t0 = now_mono();
-	int st;
-	for (;;) {
-		pid_t w = waitpid(pid, &st, timeout > 0 ? WNOHANG : 0);
-		if (w == pid)
-			break;
-		if (w < 0 && errno != EINTR)
-			return 127;
-		if (timeout > 0 && now_mono() - t0 > timeout && !*timed_out) {
-			*timed_out = 1;
-			kill(-pid, SIGKILL);
-		}
-		if (timeout > 0)
-			nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL);
+	if (res.interrupted) {
+		signal(res.interrupted, SIG_DFL);
+		raise(res.interrupted);
 	}
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	*timed_out = res.timed_out;
+	return run_status(&res);
 }
 
 int ctl_run_logged(char *const argv[], const char *dir, const char *logpath, const struct strvec *env,

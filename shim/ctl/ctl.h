@@ -181,10 +181,11 @@ const json_t *ctl_build_start(const struct ctl *ctl, const char *build);
  */
 int ctl_make_args_of(const struct ctl *ctl, const char *build, struct strvec *args, char **cwd, int *preload_only);
 /*
- * Run argv in dir, stdin from /dev/null, stdout and stderr to logpath, with
- * extra env entries (KEY=VALUE); killed (its process group) after timeout
- * seconds if timeout > 0. Returns the exit status, 128+signal, 127 when it
- * could not run.
+ * Run argv (searched in PATH) in dir, stdin from /dev/null, stdout and stderr
+ * to logpath, with extra env entries (KEY=VALUE), in a process group of its
+ * own; killed (the group) after timeout seconds if timeout > 0 (run_child in
+ * run.c). Returns the exit status, 128+signal, 127 when it could not run (the
+ * reason is in the log). A ^C meanwhile reaches the group, then kshimctl dies of it.
  */
 int ctl_run_logged(char *const argv[], const char *dir, const char *logpath, const struct strvec *env,
 		   double timeout, int *timed_out);
