@@ -2,12 +2,8 @@
  * fingerprint: what a call ran with and what it made, as digests.
  *
  * Per call (the "fp" member of a record; not for probes):
- *   tool     SHA-256 of the real tool's binary, cached by (path, size, mtime,
- *            ctime) in ~/.cache/kshim/toolids so a 100 MB clang is hashed once,
- *            not per call; and its --version line when that cache knows it.
- *            kshim never runs a tool with --version on its own account (a
- *            wrapper script or a fake tool would do who knows what);
- *            kshimctl fingerprint asks and remembers;
+ *   tool     SHA-256 of the real tool's binary and its --version line when
+ *            known (tool_identity in toolid.h: cached, hashed once per binary);
  *   argv     SHA-256 of the argv that ran, NUL-separated, with the build
  *            directory written as "$B" and the source directory (KSHIM_SRCDIR,
  *            set by kshimctl make from -C) as "$S": two trees at different
@@ -29,20 +25,9 @@
 
 #include "digest.h"
 #include "strvec.h"
+#include "toolid.h"
 
 #include <jansson.h>
-
-struct tool_id {
-	char sha256[SHA256_HEX_LEN + 1];
-	char *version;		/* first line of --version, or NULL */
-};
-
-/*
- * Identity of the binary at path (cached). ask_version: run "path --version"
- * when the version is not known yet. 0, or -1 when it cannot be read.
- */
-int tool_identity(const char *path, struct tool_id *id, int ask_version);
-void tool_id_release(struct tool_id *id);
 
 /*
  * s with every occurrence of build_dir and src_dir as a path prefix ("DIR/..."

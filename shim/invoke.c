@@ -5,6 +5,7 @@
 #include "layout.h"
 #include "digest.h"
 #include "log.h"
+#include "toolid.h"
 #include "util.h"
 
 #include <errno.h>

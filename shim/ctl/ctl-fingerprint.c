@@ -16,6 +16,7 @@
 #include "ctl.h"
 #include "digest.h"
 #include "fingerprint.h"
+#include "toolid.h"
 #include "util.h"
 
 #include <getopt.h>

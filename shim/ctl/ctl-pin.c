@@ -7,6 +7,7 @@
 #include "fingerprint.h"
 #include "log.h"
 #include "pin.h"
+#include "toolid.h"
 #include "util.h"
 
 #include <getopt.h>
