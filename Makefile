@@ -130,7 +130,7 @@ reliability-crash: all
 # build-fuzz/; `make fuzz` runs each for FUZZ_SECONDS from the seed corpus in
 # tests/fuzz/corpus/ (new inputs go to build-fuzz/corpus/, not into the repo).
 FUZZ_CC      ?= clang-19
-FUZZ_SECONDS ?= 30
+FUZZ_SECONDS ?= 20
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_TARGETS := rules argmodel log pin elf layout ctlscan
 FUZZ_BINS    := $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
