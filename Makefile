@@ -155,20 +155,16 @@ deps:
 package:
 	@tests/package/run
 
-# Two of the checks wait on something other than the CPU or are not timed, so
-# they run in the background from the start of the kernel stages, taking the CPU
-# those leave idle: the package test (network and dpkg; at nice 19, so that its
-# downloads keep being read) and the log load test (at SCHED_IDLE). Their output
-# is printed at the end. (The crash test stays in the foreground: its kills are
-# timed in milliseconds against a running kshim.)
-check: deps test
-	@mkdir -p $(O); nice -n 19 tests/package/run > $(O)/package-test.log 2>&1 & pkg=$$!; \
-	nice -n 19 chrt --idle 0 $(MAKE) -s reliability-load > $(O)/load-test.log 2>&1 & load=$$!; \
-	$(MAKE) e2e reliability-crash fuzz; st=$$?; \
-	wait $$load; lst=$$?; cat $(O)/load-test.log; \
-	wait $$pkg; pst=$$?; cat $(O)/package-test.log; \
+# The package test waits on the network and dpkg more than on the CPU: it runs
+# beside reliability and fuzz, its output printed after them. (Running it, the
+# load test and the LTO and ARM stages in the background at idle priority from
+# the start of the kernel stages slowed the first kernel build by more than half:
+# tried and undone on 2026-12-06.)
+check: deps test e2e
+	@mkdir -p $(O); tests/package/run > $(O)/package-test.log 2>&1 & pkg=$$!; \
+	$(MAKE) reliability fuzz; st=$$?; wait $$pkg; pst=$$?; cat $(O)/package-test.log; \
 	[ $$pst -ne 77 ] || echo "check: the package test was skipped (needs root): not a pass"; \
-	[ $$st -eq 0 ] && [ $$lst -eq 0 ] && [ $$pst -eq 0 ]
+	[ $$st -eq 0 ] && [ $$pst -eq 0 ]
 
 bench: all
 	@bench/run
