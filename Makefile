@@ -97,6 +97,11 @@ $(O)/tests/samecode: tests/helpers/samecode.c $(O)/libkshim.a
 	@mkdir -p $(dir $@)
 	$(CC) $(KSHIM_CFLAGS) -o $@ $< $(O)/libkshim.a $(LDLIBS_SHIM) $(EXTRA_LDFLAGS)
 
+# The load test's fake tool: no libc, no loader (tests/helpers/noop.c).
+$(O)/tests/noop: tests/helpers/noop.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -nostdlib -o $@ $<
+
 # Programs run under the preload library: plain builds, never sanitized.
 PRELOAD_TEST_BINS := $(O)/tests/execprobe $(O)/tests/faketool
 $(O)/tests/execprobe $(O)/tests/faketool: $(O)/tests/%: tests/preload/%.c
@@ -121,7 +126,7 @@ e2e: all
 # Everything: the README's test command.
 # Load and crash tests of the log (issue 7): 64 writers x 200k calls, 1000 SIGKILLs; ~3 min.
 reliability: reliability-load reliability-crash
-reliability-load: all
+reliability-load: all $(O)/tests/noop
 	@tests/reliability/load 64 200000
 reliability-crash: all
 	@tests/reliability/crash 1000
