@@ -124,7 +124,8 @@ e2e: all
 	@tests/e2e/run
 
 # Everything: the README's test command.
-# Load and crash tests of the log (issue 7): 64 writers x 200k calls, 1000 SIGKILLs; ~3 min.
+# Load and crash tests of the log (issue 7): 64 writers x 200k calls, 1000 SIGKILLs;
+# ~10 min on a 2-core VM where an exec costs ~2.5 ms (126 s on a faster machine).
 reliability: reliability-load reliability-crash
 reliability-load: all $(O)/tests/noop
 	@tests/reliability/load 64 200000
